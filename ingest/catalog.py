@@ -1,0 +1,261 @@
+"""The catalog: a SQLite database in the data directory, mispa's one system of record.
+
+Documents, their sections and the sections' tags live here; the Whoosh index is derived from it.
+WAL mode, foreign keys on, ``synchronous=FULL`` and a busy timeout. The schema is versioned with
+``PRAGMA user_version`` and upgraded by the forward migrations in ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import CatalogError
+from .model import Evidence, Section, Status, Tag
+
+# v1 - documents, sections, tags
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        file_name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'file',
+        format TEXT,
+        page_count INTEGER,
+        language TEXT,
+        member_state TEXT,
+        reply_date TEXT,
+        year INTEGER,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        cover_text TEXT NOT NULL DEFAULT '',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE sections (
+        id TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('plan', 'program', 'lesson', 'practice')),
+        title TEXT NOT NULL,
+        member_state TEXT,
+        language TEXT,
+        institution TEXT NOT NULL DEFAULT '',
+        contact_person TEXT NOT NULL DEFAULT '',
+        job_title TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        declared_pillar TEXT NOT NULL DEFAULT '',
+        fields TEXT NOT NULL DEFAULT '{}',
+        text TEXT NOT NULL,
+        page_start INTEGER,
+        page_end INTEGER,
+        flags TEXT NOT NULL DEFAULT '',
+        UNIQUE (document_id, ordinal)
+    );
+    CREATE INDEX sections_state ON sections(member_state, kind);
+    CREATE TABLE tags (
+        section_id TEXT NOT NULL REFERENCES sections(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('pillar', 'theme')),
+        code TEXT NOT NULL,
+        score REAL NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('declared', 'text', 'reviewer')),
+        evidence TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (section_id, kind, code)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    sha256: str
+    file_name: str
+    path: str
+    format: str
+    status: Status
+    reason: str = ""
+    source: str = "file"
+    page_count: int | None = None
+    language: str | None = None
+    member_state: str | None = None
+    reply_date: str | None = None
+    year: int | None = None
+    cover_text: str = ""
+    metadata: dict[str, str] | None = None
+
+
+def section_id(sha256: str, ordinal: int) -> str:
+    """Stable id of a document's n-th section: the same file always yields the same ids."""
+    return hashlib.sha256(f"{sha256}:{ordinal}".encode()).hexdigest()[:12]
+
+
+class Catalog:
+    """Open (creating or upgrading) the catalog at ``path``."""
+
+    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(f"catalog schema v{version} is newer than this mispa (v{SCHEMA_VERSION})")
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                _run_script(self.db, MIGRATIONS[number])
+                self.db.execute(f"PRAGMA user_version={number + 1}")
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # -- documents -----------------------------------------------------------------
+    def find_document(self, sha256: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+
+    def begin_document(self, info: DocumentInfo) -> int:
+        """Record a file as failed ("in progress") before parsing it; returns its row id."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.transaction():
+            self.db.execute(
+                """INSERT INTO documents (sha256, file_name, path, source, format, status, reason, ingested_at)
+                   VALUES (?, ?, ?, ?, ?, 'failed', 'interrupted while ingesting', ?)
+                   ON CONFLICT(sha256) DO UPDATE SET file_name=excluded.file_name, path=excluded.path,
+                   format=excluded.format, status='failed', reason='interrupted while ingesting',
+                   ingested_at=excluded.ingested_at""",
+                (info.sha256, info.file_name, info.path, info.source, info.format, now))
+            row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", (info.sha256,)).fetchone()
+        return int(row["id"])
+
+    def finish_document(self, info: DocumentInfo, sections: Iterable[Section],
+                        tagged: dict[int, tuple[list[Tag], str]] | None = None) -> list[str]:
+        """Store a document's outcome and sections in one transaction; returns the section ids."""
+        ids: list[str] = []
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", (info.sha256,)).fetchone()
+            doc_id = row["id"] if row else self._insert_bare(info)
+            self.db.execute(
+                """UPDATE documents SET format=?, page_count=?, language=?, member_state=?, reply_date=?,
+                   year=?, status=?, reason=?, cover_text=?, metadata=?, source=? WHERE id=?""",
+                (info.format, info.page_count, info.language, info.member_state, info.reply_date, info.year,
+                 str(info.status), info.reason, info.cover_text, json.dumps(info.metadata or {}),
+                 info.source, doc_id))
+            self.db.execute("DELETE FROM sections WHERE document_id = ?", (doc_id,))
+            for section in sections:
+                sid = section_id(info.sha256, section.ordinal)
+                self._insert_section(sid, doc_id, section)
+                ids.append(sid)
+                if tagged and section.ordinal in tagged:
+                    tags, flags = tagged[section.ordinal]
+                    self._write_tags(sid, tags)
+                    self.db.execute("UPDATE sections SET flags = ? WHERE id = ?", (flags, sid))
+        return ids
+
+    def _insert_bare(self, info: DocumentInfo) -> int:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        cur = self.db.execute(
+            "INSERT INTO documents (sha256, file_name, path, status, ingested_at) VALUES (?, ?, ?, 'failed', ?)",
+            (info.sha256, info.file_name, info.path, now))
+        return int(cur.lastrowid or 0)
+
+    def _insert_section(self, sid: str, doc_id: int, s: Section) -> None:
+        self.db.execute(
+            """INSERT INTO sections (id, document_id, ordinal, kind, title, member_state, language, institution,
+               contact_person, job_title, phone, email, declared_pillar, fields, text, page_start, page_end)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (sid, doc_id, s.ordinal, str(s.kind), s.title, s.member_state, s.language, s.institution,
+             s.contact_person, s.job_title, s.phone, s.email, s.declared_pillar,
+             json.dumps(s.fields, ensure_ascii=False), s.text, s.page_start, s.page_end))
+
+    # -- tags ----------------------------------------------------------------------
+    def replace_tags(self, sid: str, tags: Iterable[Tag], flags: str = "") -> None:
+        """Replace a section's automatic tags (reviewer tags are never touched)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM tags WHERE section_id = ? AND source != 'reviewer'", (sid,))
+            self._write_tags(sid, list(tags))
+            self.db.execute("UPDATE sections SET flags = ? WHERE id = ?", (flags, sid))
+
+    def _write_tags(self, sid: str, tags: list[Tag]) -> None:
+        for t in tags:
+            evidence = json.dumps([{"term": e.term, "field": e.field, "start": e.start, "end": e.end,
+                                    "weight": e.weight} for e in t.evidence], ensure_ascii=False)
+            self.db.execute(
+                """INSERT INTO tags (section_id, kind, code, score, source, evidence) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(section_id, kind, code) DO NOTHING""",
+                (sid, t.kind, t.code, round(t.score, 4), t.source, evidence))
+
+    def tags_for(self, sid: str) -> list[Tag]:
+        rows = self.db.execute(
+            "SELECT * FROM tags WHERE section_id = ? ORDER BY kind, code", (sid,)).fetchall()
+        return [Tag(kind=r["kind"], code=r["code"], score=r["score"], source=r["source"],
+                    evidence=tuple(Evidence(**e) for e in json.loads(r["evidence"]))) for r in rows]
+
+    # -- reading -------------------------------------------------------------------
+    def iter_sections(self, where: str = "", params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
+        """Sections joined with their document, as plain dicts (``fields`` decoded)."""
+        sql = f"""SELECT s.*, d.file_name, d.path AS source_path, d.year, d.reply_date, d.format,
+                  d.sha256 FROM sections s JOIN documents d ON d.id = s.document_id
+                  WHERE d.status = 'ok' {('AND ' + where) if where else ''}
+                  ORDER BY d.file_name, s.ordinal"""
+        for row in self.db.execute(sql, params):
+            record = dict(row)
+            record["fields"] = json.loads(record["fields"])
+            yield record
+
+    def get_section(self, sid: str) -> dict[str, Any] | None:
+        return next(self.iter_sections("s.id = ?", (sid,)), None)
+
+    def documents(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM documents ORDER BY id").fetchall()
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (nestable: inner levels are no-ops)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.db
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if not self.outer:
+            return
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

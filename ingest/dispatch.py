@@ -1,0 +1,48 @@
+"""Choose the reader for a file by its sniffed format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .errors import EmptyDocument, NeedsConverter, UnsupportedFormat
+from .model import ExtractedDocument, Format
+from .sniff import sniff_format
+
+Reader = Callable[[Path], ExtractedDocument]
+
+
+def _pdf(path: Path) -> ExtractedDocument:
+    from .readers import pdf
+    return pdf.read(path)
+
+
+def _docx(path: Path) -> ExtractedDocument:
+    from .readers import docx
+    return docx.read(path)
+
+
+READERS: dict[Format, Reader] = {Format.PDF: _pdf, Format.DOCX: _docx}
+_CONVERTIBLE = {Format.DOC, Format.RTF, Format.ODT}
+_DESCRIPTIONS = {
+    Format.HTML: "an HTML page, not a Word or PDF document",
+    Format.TEXT: "plain text, not a Word or PDF document",
+    Format.UNKNOWN: "unrecognised file type",
+}
+
+
+def read_document(path: Path, fmt: Format | None = None) -> ExtractedDocument:
+    """Read ``path`` with the reader for its real format (not its extension)."""
+    if path.stat().st_size == 0:
+        raise EmptyDocument("empty file (0 bytes)")
+    fmt = fmt or sniff_format(path)
+    reader = READERS.get(fmt)
+    if reader is not None:
+        return reader(path)
+    if fmt in _CONVERTIBLE:
+        raise NeedsConverter(f"{fmt.value} file: needs LibreOffice (apt-get install libreoffice-writer-nogui)")
+    described = _DESCRIPTIONS.get(fmt, f"{fmt.value} files are not read yet")
+    suffix = path.suffix.lower()
+    if fmt == Format.UNKNOWN and suffix:
+        described += f" (named {suffix} but its contents are not)"
+    raise UnsupportedFormat(described)

@@ -1,0 +1,159 @@
+"""Recognise questionnaire labels and block headings, from the data files in ``ingest/data``.
+
+A label matches a line when the text before its first colon (or the whole short line) equals
+one of the variants once folded (case, accents), with numbering and parentheticals removed.
+A near miss (OCR noise, a typo) is accepted when it is close enough and long enough.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .model import SectionKind
+from .text import fold, squash, strip_numbering
+
+DATA = Path(__file__).parent / "data"
+TITLE_FIELDS = {
+    "title_plan": SectionKind.PLAN, "title_program": SectionKind.PROGRAM,
+    "title_lesson": SectionKind.LESSON, "title_practice": SectionKind.PRACTICE,
+}
+CONTACT_FIELDS = ("institution_name", "contact_person", "job_title", "phone", "email")
+_PAREN = re.compile(r"\([^)]*\)")
+_MAX_LABEL = 120
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMatch:
+    field: str
+    value: str  # what follows the label on the same line ("" when the label stands alone)
+    label: str  # the label as written
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingMatch:
+    kind: SectionKind | None
+    title: str  # "" for a block heading that names no section
+
+
+def _key(text: str) -> str:
+    folded = fold(strip_numbering(text))
+    text = _PAREN.sub(" ", folded)
+    if not text.strip(" ."):  # the whole label is parenthesised, e.g. "(Job Title)"
+        text = folded.replace("(", " ").replace(")", " ")
+    text = re.sub(r"[^\w/&'-]+", " ", text)
+    return squash(text.replace(" / ", "/"))
+
+
+@lru_cache(maxsize=4)
+def _label_table(path: Path = DATA / "labels.toml") -> dict[str, str]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    table: dict[str, str] = {}
+    for field, langs in data["fields"].items():
+        for variants in langs.values():
+            for variant in variants:
+                table.setdefault(_key(variant), field)
+    return table
+
+
+def match_label(line: str, *, fuzzy: bool = True, alone_ok: bool = True) -> LabelMatch | None:
+    """Return the field a line starts with, e.g. "Población meta: jóvenes" -> target_population."""
+    table = _label_table()
+    colon = line.find(":")
+    if 0 < colon <= _MAX_LABEL:
+        head, rest = line[:colon], line[colon + 1:]
+        field = _lookup(head, table, fuzzy)
+        if field:
+            return LabelMatch(field, rest.strip(), head.strip())
+    if alone_ok and len(line) <= _MAX_LABEL:
+        field = _lookup(line.rstrip(" .:-"), table, fuzzy)
+        if field:
+            return LabelMatch(field, "", line.strip())
+    return None
+
+
+def match_cell_label(cell: str) -> str | None:
+    """The field named by a table's label cell (the whole cell, colon optional)."""
+    text = squash(cell).rstrip(" :.")
+    return _lookup(text, _label_table(), True) if text else None
+
+
+def _lookup(text: str, table: dict[str, str], fuzzy: bool) -> str | None:
+    key = _key(text)
+    if not key:
+        return None
+    if key in table:
+        return table[key]
+    words = key.split()
+    for n in range(min(len(words) - 1, 6), 1, -1):  # "Metodología de evaluación y seguimiento"
+        prefix = " ".join(words[:n])
+        if prefix in table and len(words) - n <= 3:
+            return table[prefix]
+    if fuzzy and len(key) >= 8:
+        close = difflib.get_close_matches(key, _long_keys(), n=1, cutoff=0.88)
+        if close:
+            return table[close[0]]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _long_keys() -> list[str]:
+    return [k for k in _label_table() if len(k) >= 8]
+
+
+@lru_cache(maxsize=4)
+def _heading_rules(path: Path = DATA / "headings.toml") -> tuple[
+        list[tuple[re.Pattern[str], SectionKind]], list[tuple[re.Pattern[str], SectionKind]],
+        list[re.Pattern[str]]]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    blocks = [(re.compile(p), SectionKind(k)) for k, ps in data["block"].items() for p in ps]
+    sections = []
+    for kind, words in data["section"].items():
+        alt = "|".join(words)
+        pattern = rf"^(?:{alt})s?(?:\s*(?:n[o°º]\.?\s*)?\d+)?\s*(?:[:\-–—.]|\s[-–—])\s*(?=\S)"
+        sections.append((re.compile(pattern), SectionKind(kind)))
+    titles = [re.compile(p) for p in data["plan_title"]["patterns"]]
+    return blocks, sections, titles
+
+
+@lru_cache(maxsize=4)
+def _boilerplate(path: Path = DATA / "headings.toml") -> list[re.Pattern[str]]:
+    with open(path, "rb") as f:
+        return [re.compile(p) for p in tomllib.load(f)["boilerplate"]["patterns"]]
+
+
+def is_boilerplate(line: str) -> bool:
+    """A line of the questionnaire's own instructions ("Nota: Please highlight ...")."""
+    folded = fold(squash(line))
+    return any(p.search(folded) for p in _boilerplate())
+
+
+def match_heading(text: str, *, strict: bool = False) -> HeadingMatch | None:
+    """Classify a heading: a block of some kind, a named section, a plan's own title, or nothing.
+
+    With ``strict`` (a plain paragraph rather than a styled heading) plan titles are not guessed.
+    """
+    line = squash(strip_numbering(text))
+    if not line or len(line) > 200:
+        return None
+    folded = fold(line)
+    blocks, sections, titles = _heading_rules()
+    bare = folded.rstrip(" .:")
+    for pattern, kind in blocks:
+        if pattern.search(bare):
+            return HeadingMatch(kind, "")
+    for pattern, kind in sections:
+        m = pattern.match(folded)
+        if m:
+            title = line[m.end():].strip().strip("«»\"“”'")
+            if title:
+                return HeadingMatch(kind, title)
+    if not strict and any(p.search(folded) for p in titles):
+        return HeadingMatch(SectionKind.PLAN, line)
+    return None

@@ -1,0 +1,118 @@
+"""DOCX reader: python-docx in document order, paragraphs and tables interleaved.
+
+Headings (by style or outline level) become ``heading`` blocks; tables keep their rows, with
+horizontally merged cells given once, line breaks inside cells kept as newlines and nested
+tables flattened into their cell's text as ``a | b`` lines. The only module importing python-docx.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import CorruptDocument, TooComplex
+from ..model import Block, ExtractedDocument, Format
+
+MAX_XML_BYTES = 200 * 1024 * 1024
+_HEADING_STYLE = re.compile(r"^(heading|t[ií]tulo|titre|[uü]berschrift|rubrique)\s*(\d)?$", re.I)
+
+
+def read(path: Path) -> ExtractedDocument:
+    """Read a .docx file into blocks, refusing packages that carry a DOCTYPE."""
+    _check_package(path)
+    import docx  # heavy import kept local: the search path never loads this module
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        raise CorruptDocument(f"not a readable Word document ({type(exc).__name__})") from exc
+    blocks = tuple(_iter_blocks(document))
+    return ExtractedDocument(path=str(path), format=Format.DOCX, blocks=blocks,
+                             metadata=_metadata(document))
+
+
+def _check_package(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = {i.filename: i for i in z.infolist()}
+            main = infos.get("word/document.xml")
+            if main is None:
+                raise CorruptDocument("Word package without word/document.xml")
+            for info in infos.values():
+                if info.filename.endswith((".xml", ".rels")):
+                    if info.file_size > MAX_XML_BYTES:
+                        raise TooComplex(f"part {info.filename} inflates to {info.file_size // 2**20} MiB")
+                    with z.open(info) as f:
+                        if b"<!DOCTYPE" in f.read(4096).upper():
+                            raise CorruptDocument(f"refused: part {info.filename} carries a DOCTYPE")
+    except zipfile.BadZipFile as exc:
+        raise CorruptDocument("damaged Word package (bad zip)") from exc
+
+
+def _iter_blocks(document: Any) -> Iterator[Block]:
+    for item in document.iter_inner_content():
+        if item.__class__.__name__ == "Table":
+            rows = _table_rows(item)
+            if rows:
+                yield Block(kind="table", rows=rows, text="\n".join(" | ".join(r) for r in rows))
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        level = _heading_level(item)
+        if level:
+            yield Block(kind="heading", text=text, level=level)
+        else:
+            yield Block(kind="paragraph", text=text, level=_list_level(item))
+
+
+def _heading_level(paragraph: Any) -> int:
+    style = paragraph.style
+    name = (style.name if style is not None else "") or ""
+    if name.lower() == "title":
+        return 1
+    m = _HEADING_STYLE.match(name.strip())
+    if m:
+        return int(m.group(2) or 1)
+    outline = paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return int(outline[0]) + 1 if outline else 0
+
+
+def _list_level(paragraph: Any) -> int:
+    ilvl = paragraph._p.xpath("./w:pPr/w:numPr/w:ilvl/@w:val")
+    return int(ilvl[0]) + 1 if ilvl else 0
+
+
+def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for row in table.rows:
+        seen: set[int] = set()
+        cells = []
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue  # a horizontally merged cell is repeated by python-docx
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell))
+        if any(c.strip() for c in cells):
+            rows.append(tuple(cells))
+    return tuple(rows)
+
+
+def _cell_text(cell: Any) -> str:
+    parts = []
+    for item in cell.iter_inner_content():
+        if item.__class__.__name__ == "Table":
+            parts.extend(" | ".join(r) for r in _table_rows(item))
+        elif item.text.strip():
+            parts.append(item.text.strip())
+    return "\n".join(parts)
+
+
+def _metadata(document: Any) -> dict[str, str]:
+    props = document.core_properties
+    meta = {"title": props.title or "", "author": props.author or ""}
+    if props.created is not None:
+        meta["created"] = props.created.date().isoformat()
+    return {k: v for k, v in meta.items() if v}

@@ -1,0 +1,175 @@
+"""PDF reader: pdfplumber, page by page, text in reading order and ruled tables.
+
+Words are extracted once per page and grouped into lines, then paragraphs (by vertical gaps);
+lines set in a larger or bold font become headings. Tables are looked for only on pages that
+have ruling lines; their words are assigned to the cells' boxes, so a table costs little more
+than its text. A table that continues on the next page (same column count, first thing on the
+page) is merged into one. The only module importing pdfplumber.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import CorruptDocument, EncryptedDocument, NeedsOCR
+from ..model import Block, ExtractedDocument, Format
+
+_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
+
+
+@dataclass(slots=True)
+class _Line:
+    top: float
+    bottom: float
+    x0: float
+    text: str
+    size: float
+    bold: bool
+
+
+def read(path: Path) -> ExtractedDocument:
+    """Read a PDF into blocks; raises EncryptedDocument, NeedsOCR or CorruptDocument."""
+    import pdfplumber  # heavy import kept local: the search path never loads this module
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            blocks: list[Block] = []
+            chars = 0
+            for number, page in enumerate(pdf.pages, start=1):
+                page_blocks, n = _read_page(page, number)
+                chars += n
+                _append_page(blocks, page_blocks)
+            page_count = len(pdf.pages)
+            meta = _metadata(pdf.metadata or {})
+    except PDFPasswordIncorrect as exc:
+        raise EncryptedDocument("password protected PDF") from exc
+    except (EncryptedDocument, NeedsOCR):
+        raise
+    except Exception as exc:  # pdfplumber/pdfminer re-raise almost anything as-is
+        if "password" in str(exc).lower() or type(exc).__name__ == "PDFPasswordIncorrect":
+            raise EncryptedDocument("password protected PDF") from exc
+        raise CorruptDocument(f"damaged PDF ({type(exc).__name__})") from exc
+    if chars == 0 and page_count:
+        raise NeedsOCR(f"no text layer on any of its {page_count} pages (scanned?)")
+    return ExtractedDocument(path=str(path), format=Format.PDF, blocks=tuple(blocks),
+                             page_count=page_count, metadata=meta)
+
+
+def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
+    words = page.extract_words(extra_attrs=["size", "fontname"])
+    tables = page.find_tables() if (page.lines or page.rects) else []
+    placed: list[tuple[float, Block]] = []
+    loose = []
+    boxes = [t.bbox for t in tables]
+    for w in words:
+        if not any(_inside(w, b) for b in boxes):
+            loose.append(w)
+    for table in tables:
+        rows = _table_rows(table, words)
+        if rows:
+            placed.append((table.bbox[1], Block(kind="table", rows=rows, page=number,
+                                                text="\n".join(" | ".join(r) for r in rows))))
+    for top, block in _paragraphs(_lines(loose), number):
+        placed.append((top, block))
+    placed.sort(key=lambda tb: tb[0])
+    return [b for _, b in placed], len(words)
+
+
+def _inside(word: dict[str, Any], bbox: tuple[float, float, float, float]) -> bool:
+    cx = (word["x0"] + word["x1"]) / 2
+    cy = (word["top"] + word["bottom"]) / 2
+    return bbox[0] <= cx <= bbox[2] and bbox[1] <= cy <= bbox[3]
+
+
+def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for row in table.rows:
+        cells = [c for c in row.cells if c is not None]
+        texts = []
+        for cell in cells:
+            inside = [w for w in words if _inside(w, cell)]
+            texts.append("\n".join(ln.text for ln in _lines(inside)))
+        if any(t.strip() for t in texts):
+            rows.append(tuple(texts))
+    return tuple(rows)
+
+
+def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
+    ordered = sorted(words, key=lambda w: (round(w["top"]), w["x0"]))
+    lines: list[list[dict[str, Any]]] = []
+    for w in ordered:
+        if lines and abs(lines[-1][0]["top"] - w["top"]) <= 2.5:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    out = []
+    for ws in lines:
+        ws.sort(key=lambda w: w["x0"])
+        out.append(_Line(top=min(w["top"] for w in ws), bottom=max(w["bottom"] for w in ws),
+                         x0=ws[0]["x0"], text=" ".join(w["text"] for w in ws),
+                         size=max(w["size"] for w in ws),
+                         bold=all("bold" in w["fontname"].lower() for w in ws)))
+    return out
+
+
+def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
+    if not lines:
+        return []
+    body = statistics.median(ln.size for ln in lines)
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+    normal_gap = statistics.median(gaps) if gaps else 0.0
+    out: list[tuple[float, Block]] = []
+    current: list[_Line] = []
+
+    def flush() -> None:
+        if current:
+            out.append((current[0].top, Block(kind="paragraph", page=page,
+                                              text="\n".join(ln.text for ln in current))))
+            current.clear()
+
+    for i, line in enumerate(lines):
+        if line.size >= body + 1.5 or (line.bold and len(line.text) < 120 and line.size >= body):
+            flush()
+            level = 1 if line.size >= body + 3 else 2
+            prev = lines[i - 1] if i else None
+            if (out and out[-1][1].kind == "heading" and out[-1][1].level == level and prev is not None
+                    and line.top - prev.bottom < (line.bottom - line.top) and prev.bold == line.bold):
+                top, head = out.pop()  # a heading wrapped over two lines
+                out.append((top, Block(kind="heading", text=f"{head.text} {line.text}", page=page, level=level)))
+            else:
+                out.append((line.top, Block(kind="heading", text=line.text, page=page, level=level)))
+            continue
+        if current and i and (line.top - lines[i - 1].bottom) > max(normal_gap * 1.8, 4.0):
+            flush()
+        current.append(line)
+    flush()
+    return out
+
+
+def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
+    """Merge a table that continues from the previous page into one table."""
+    if (blocks and page_blocks and blocks[-1].kind == "table" and page_blocks[0].kind == "table"
+            and len(blocks[-1].rows[0]) == len(page_blocks[0].rows[0])):
+        prev, nxt = blocks[-1], page_blocks[0]
+        rows = prev.rows + nxt.rows
+        blocks[-1] = Block(kind="table", rows=rows, page=prev.page, last_page=nxt.page,
+                           text="\n".join(" | ".join(r) for r in rows))
+        page_blocks = page_blocks[1:]
+    blocks.extend(page_blocks)
+
+
+def _metadata(meta: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in ("Title", "Author"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key.lower()] = value.strip()
+    m = _DATE.match(str(meta.get("CreationDate", "")))
+    if m:
+        out["created"] = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return out

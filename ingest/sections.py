@@ -1,0 +1,303 @@
+"""Split an extracted reply into plan, program, lesson and practice sections.
+
+The blocks are turned into a stream of events -- a heading (block or named section), a labelled
+field, or plain text -- which a small state machine folds into sections:
+
+* a block heading ("b. Información sobre Programas", "Programa 2") closes the open section and
+  sets the kind of the next one;
+* a named heading ("Programa: Barrio en Paz", "Good practice – ...") opens a section at once;
+  narrative replies have nothing else, and the whole text under the heading is kept;
+* a "Member State" label, or a name label ("Nombre del programa") when the open section already
+  has one, opens a new section; other labels fill fields; unlabelled text continues the last field;
+* text before the first section is the cover note, kept with the document.
+
+Tables are read row by row as label | value; a row with an empty label continues the previous
+value; a one-cell row is a heading. The "Responsible Institution" value is split on its
+sub-labels (name, person in charge, job title, phone, e-mail).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .labels import (CONTACT_FIELDS, TITLE_FIELDS, LabelMatch, is_boilerplate, match_cell_label, match_heading,
+                     match_label)
+from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
+from .text import fold, squash, tidy
+
+_HEADER_FIELDS = {"member_state", "institution", "declared_pillar", *CONTACT_FIELDS}
+_KIND_FIELDS = {
+    SectionKind.PLAN: {"period", "threats", "strategies"},
+    SectionKind.PROGRAM: {"target_population", "needs", "lines_of_action", "evaluation"},
+    SectionKind.LESSON: {"problem", "causes", "actions"},
+    SectionKind.PRACTICE: {"objective", "description", "transfer"},
+}
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+@dataclass(slots=True)
+class _Event:
+    kind: str  # "heading" | "field" | "text"
+    page: int | None
+    field: str = ""
+    value: str = ""
+    section_kind: SectionKind | None = None
+    title: str = ""
+    new_paragraph: bool = True
+
+
+@dataclass(slots=True)
+class _Draft:
+    kind: SectionKind | None
+    title: str = ""
+    title_from_field: bool = False
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    body: list[str] = field(default_factory=list)
+    pages: set[int] = field(default_factory=set)
+
+    def has_content(self) -> bool:
+        return bool(self.body) or any(f not in _HEADER_FIELDS for f in self.fields)
+
+
+def split_sections(doc: ExtractedDocument) -> SplitResult:
+    """Return the sections of a reply and its cover text (what lies outside any section)."""
+    joiner = " " if doc.format == Format.PDF else "\n"
+    builder = _Builder(joiner)
+    for event in _iter_events(doc.blocks):
+        builder.feed(event)
+    drafts = builder.finish()
+    sections = tuple(_finalize(d, i) for i, d in enumerate(drafts))
+    return SplitResult(sections=tuple(s for s in sections if s is not None),
+                       cover_text=tidy("\n\n".join(builder.cover)))
+
+
+class _Builder:
+    def __init__(self, joiner: str) -> None:
+        self.joiner = joiner
+        self.drafts: list[_Draft] = []
+        self.cover: list[str] = []
+        self.current: _Draft | None = None
+        self.pending: SectionKind | None = None
+        self.last_field: str | None = None
+
+    def feed(self, ev: _Event) -> None:
+        if ev.kind == "heading":
+            self._heading(ev)
+        elif ev.kind == "field":
+            self._field(ev)
+        else:
+            self._text(ev)
+        if self.current is not None and ev.page is not None:
+            self.current.pages.add(ev.page)
+
+    def _open(self, kind: SectionKind | None) -> _Draft:
+        self.current = _Draft(kind=kind)
+        self.drafts.append(self.current)
+        self.last_field = None
+        return self.current
+
+    def _heading(self, ev: _Event) -> None:
+        if ev.title:
+            draft = self._open(ev.section_kind)
+            draft.title, declared = _split_declared(ev.title)
+            if declared:
+                draft.fields["declared_pillar"] = [declared]
+            self.pending = ev.section_kind
+        elif ev.section_kind is not None:
+            self.pending = ev.section_kind
+            self.current = None
+            self.last_field = None
+        elif self.current is not None:
+            self.current.body.append(ev.value)
+        elif not self.drafts and _FIRST_PLAN.match(fold(ev.value)):
+            self._open(SectionKind.PLAN).title = ev.value  # "Plan El Salvador Seguro" before any block
+        else:
+            self.cover.append(ev.value)
+
+    def _field(self, ev: _Event) -> None:
+        name, cur = ev.field, self.current
+        if name == "member_state":
+            if cur is None or cur.has_content() or cur.title_from_field:
+                cur = self._open(self.pending)
+        elif name in TITLE_FIELDS:
+            kind = TITLE_FIELDS[name]
+            if cur is None or cur.title_from_field or (cur.has_content() and not cur.title):
+                cur = self._open(kind)
+            if cur.title and not cur.title_from_field and ev.value and squash(ev.value) != squash(cur.title):
+                cur.body.append(cur.title)  # a narrative heading followed by a named form
+            cur.kind, cur.title_from_field = kind, True
+            cur.title = ev.value or cur.title
+            self.last_field = name
+            return
+        elif cur is None:
+            cur = self._open(self.pending)
+        cur.fields.setdefault(name, [])
+        if ev.value:
+            cur.fields[name].append(ev.value)
+        self.last_field = name
+
+    def _text(self, ev: _Event) -> None:
+        cur = self.current
+        if cur is None:
+            self.cover.append(ev.value)
+        elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
+            cur.title = _join(cur.title, ev.value, " ") if cur.title else ev.value
+        elif self.last_field and self.last_field not in TITLE_FIELDS:
+            values = cur.fields.setdefault(self.last_field, [])
+            if values and not ev.new_paragraph:
+                values[-1] = _join(values[-1], ev.value, self.joiner)
+            else:
+                values.append(ev.value)
+        else:
+            cur.body.append(ev.value)
+            self.last_field = None
+
+    def finish(self) -> list[_Draft]:
+        return [d for d in self.drafts if d.title or d.has_content()]
+
+
+_FIRST_PLAN = re.compile(r"^(plan|plano|estrategia|strategie|strategy|politica|politique|policy)\b")
+
+
+def _join(left: str, right: str, joiner: str) -> str:
+    """Join a wrapped line; a line broken after a hyphen ("Grand-" / "Ravine") joins without a space."""
+    if (left.endswith("-") and not left.endswith(" -") and right[:1].isalpha()) or left.endswith("/"):
+        return left + right
+    return left + joiner + right
+
+
+_TRAILING_PILLAR = re.compile(r"\s*[(\[]\s*((?:pilar|pillar|pilier|piliers|pilares|pillars)\b[^)\]]*)[)\]]\s*$", re.I)
+
+
+def _split_declared(title: str) -> tuple[str, str]:
+    """"Mediación escolar (Pilares 2 y 4)" -> ("Mediación escolar", "Pilares 2 y 4")."""
+    m = _TRAILING_PILLAR.search(title)
+    return (title[:m.start()].strip(), m.group(1).strip()) if m else (title, "")
+
+
+def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
+    for block in blocks:
+        if block.kind == "table":
+            yield from _table_events(block)
+        elif block.kind == "heading" and (match_heading(block.text) is not None
+                                          or not match_label(block.text)):
+            yield _heading_event(block.text, block.page, styled=True)
+        else:
+            yield from _paragraph_events(block.text, block.page)
+
+
+def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:
+    m = match_heading(text, strict=not styled)
+    if m is None:
+        return _Event("heading", page, value=text.strip())
+    return _Event("heading", page, value=text.strip(), section_kind=m.kind, title=m.title)
+
+
+def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not is_boilerplate(ln)]
+    if len(lines) == 1 and len(lines[0]) <= 120 and not match_label(lines[0], alone_ok=False):
+        heading = match_heading(lines[0], strict=True)
+        if heading is not None:
+            yield _Event("heading", page, value=lines[0], section_kind=heading.kind, title=heading.title)
+            return
+    i, first = 0, True
+    while i < len(lines):
+        m = match_label(lines[i])
+        used = 1
+        if m is None and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX]:
+            m = match_label(lines[i] + " " + lines[i + 1], fuzzy=False, alone_ok=False)
+            used = 2 if m is not None else 1
+        if m is not None and not _plausible(m, lines[i], first):
+            m = None
+        if m is None:
+            yield _Event("text", page, value=lines[i], new_paragraph=first)
+        else:
+            yield _Event("field", page, field=m.field, value=m.value)
+        i += used
+        first = False
+
+
+_SPLIT_LABEL_MAX = 90
+
+
+def _plausible(m: LabelMatch, line: str, first: bool) -> bool:
+    """Reject label matches that are more likely running text.
+
+    A one-word label standing alone inside a paragraph is a wrapped line ("Programme"); a name
+    label followed by a whole sentence is prose ("Enseignement tiré : la police ne peut ...").
+    """
+    if not m.value and not first and len(m.label.split()) < 2:
+        return False
+    if m.field in TITLE_FIELDS and (len(m.value) > 160 or (m.value.endswith(".") and len(m.value) > 80)):
+        return False
+    return True
+
+
+def _table_events(block: Block) -> Iterator[_Event]:
+    last_page = block.last_page or block.page
+    for n, row in enumerate(block.rows):
+        page = block.page if n < len(block.rows) // 2 or last_page is None else last_page
+        cells = [c.strip() for c in row]
+        if len(cells) == 1 or len(set(c for c in cells if c)) == 1:
+            yield from _paragraph_events(next(c for c in cells if c), page)
+            continue
+        label, value = cells[0], "\n".join(c for c in cells[1:] if c)
+        if not label:
+            yield _Event("text", page, value=value)
+            continue
+        name = match_cell_label(label)
+        if name is None and label.endswith(":") and len(label.split()) <= 3 and n:
+            yield _Event("text", page, value=value, new_paragraph=False)  # a label cell's tail over a page break
+        elif name is None:
+            yield from _paragraph_events(f"{label}: {value}" if value else label, page)
+        elif name == "institution":
+            yield from _institution_events(value, page)
+        else:
+            yield _Event("field", page, field=name, value=value)
+
+
+def _institution_events(value: str, page: int | None) -> Iterator[_Event]:
+    yield _Event("field", page, field="institution", value="")
+    for line in (ln.strip() for ln in value.split("\n")):
+        if not line:
+            continue
+        m = match_label(line, alone_ok=False)
+        if m is not None and m.field in CONTACT_FIELDS:
+            yield _Event("field", page, field=m.field, value=m.value)
+        else:
+            yield _Event("text", page, value=line, new_paragraph=False)
+
+
+def _finalize(d: _Draft, ordinal: int) -> Section | None:
+    fields = {k: tidy("\n\n".join(v)) for k, v in d.fields.items()}
+    fields = {k: v for k, v in fields.items() if v}
+    kind = d.kind or _infer_kind(fields) or SectionKind.PROGRAM
+    institution = fields.pop("institution_name", "") or fields.get("institution", "")
+    fields.pop("institution", None)
+    contact = {k: fields.pop(k, "") for k in ("contact_person", "job_title", "phone", "email")}
+    if not contact["email"]:
+        m = _EMAIL.search(institution)
+        contact["email"] = m.group(0) if m else ""
+    title = squash(d.title) or (fields.get("name", "") if kind == SectionKind.PLAN else "")
+    if kind == SectionKind.PLAN and title and "name" not in fields:
+        fields["name"] = title
+    body = tidy("\n\n".join(d.body))
+    text = "\n\n".join(x for x in [title, *fields.values(), body] if x)
+    if not text.strip():
+        return None
+    pages = sorted(d.pages)
+    return Section(
+        kind=kind, title=title or squash(body[:80]), fields=fields, text=text, ordinal=ordinal,
+        member_state_text=fields.pop("member_state", ""), institution=squash(institution),
+        contact_person=squash(contact["contact_person"]), job_title=squash(contact["job_title"]),
+        phone=squash(contact["phone"]), email=squash(contact["email"]),
+        declared_pillar=fields.pop("declared_pillar", ""),
+        page_start=pages[0] if pages else None, page_end=pages[-1] if pages else None,
+    )
+
+
+def _infer_kind(fields: dict[str, str]) -> SectionKind | None:
+    best = max(_KIND_FIELDS, key=lambda k: len(_KIND_FIELDS[k] & fields.keys()))
+    return best if _KIND_FIELDS[best] & fields.keys() else None

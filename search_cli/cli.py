@@ -1,0 +1,65 @@
+"""The ``mispa`` command line. Each command parses options, makes one library call and renders.
+
+Heavy libraries (spaCy, pdfplumber, python-docx) are imported inside the commands that need
+them, so ``mispa search`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.settings import Settings
+
+from .output import format_option, table, to_csv, to_json
+
+EXPORT_COLUMNS = ("id", "kind", "title", "member_state", "language", "institution", "declared_pillar",
+                  "pillars", "themes", "source_file", "pages", "year", "contact_person", "email")
+
+
+class Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._catalog: Any = None
+
+    @property
+    def catalog(self) -> Any:
+        if self._catalog is None:
+            from ingest.catalog import Catalog
+            from ingest.errors import CatalogError
+            try:
+                self._catalog = Catalog(self.settings.catalog_path)
+            except CatalogError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._catalog
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory (catalog and index). Default: $MISPA_DATA_DIR or ./mispa-data")
+@click.version_option(package_name="mispa")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """mispa: ingest, tag and search Member States' replies to the MISPA questionnaire.
+
+    Example:
+
+        mispa ingest corpus/replies && mispa search "violencia doméstica"
+    """
+    try:
+        ctx.obj = Context(Settings.resolve(data_dir))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def main() -> None:
+    cli(prog_name="mispa")
+
+
+from . import commands_catalog  # noqa: E402,F401  (registers commands on ``cli``)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Commands over the catalog: ingest, export, status."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli import EXPORT_COLUMNS, Context, cli
+from .output import format_option, table, to_csv, to_json
+from .records import export_record
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--country", help="Member State for files that do not say which")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Year for files that carry no date")
+@click.option("--retry", is_flag=True, help="Try again files recorded as needing a password, OCR or a converter")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table")
+@click.pass_obj
+def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int | None, retry: bool,
+           as_json: bool) -> None:
+    """Ingest reply files and folders (recursively) into the catalog.
+
+    Exit status: 0 when every file was ingested (or already was), 1 when some failed.
+
+    Example:
+
+        mispa ingest replies/2013/ --year 2013
+    """
+    from ingest.pipeline import IngestOptions, ingest_paths, iter_files
+
+    from .wiring import index_updater, make_tagger
+
+    options = IngestOptions(country=country, year=year, retry=retry)
+    files = list(iter_files(paths))
+    show_bar = not as_json and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr,
+                           hidden=not show_bar) as bar:
+        def progress(outcome: Any) -> None:
+            bar.update(1)
+            if not as_json and outcome.status not in ("ok", "duplicate"):
+                click.echo(f"{outcome.path}: {outcome.status}: {outcome.reason}", err=True)
+
+        report = ingest_paths(files, obj.catalog, options, tagger=make_tagger(),
+                              on_commit=index_updater(obj), progress=progress)
+    if as_json:
+        click.echo(to_json({"files": [{"path": f.path, "status": str(f.status), "reason": f.reason,
+                                       "sections": f.sections} for f in report.files],
+                            "totals": report.totals()}))
+    else:
+        rows = [(f.path, f.status, f.sections, f.reason) for f in report.files]
+        click.echo(table(rows, ["file", "status", "sections", "reason"]))
+        click.echo(" ".join(f"{k}={v}" for k, v in report.totals().items()))
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@format_option("jsonl", "csv", "json", default="jsonl")
+@click.option("--country", help="Only this Member State")
+@click.option("--kind", type=click.Choice(["plan", "program", "lesson", "practice"]))
+@click.pass_obj
+def export(obj: Context, fmt: str, country: str | None, kind: str | None) -> None:
+    """Export one record per section, with its fields and tags.
+
+    Example:
+
+        mispa export --format csv > sections.csv
+    """
+    where, params = [], []
+    if country:
+        where.append("s.member_state = ?")
+        params.append(country)
+    if kind:
+        where.append("s.kind = ?")
+        params.append(kind)
+    records = [export_record(r, obj.catalog.tags_for(r["id"]))
+               for r in obj.catalog.iter_sections(" AND ".join(where), tuple(params))]
+    if fmt == "csv":
+        click.echo(to_csv(records, [*EXPORT_COLUMNS, "fields"]), nl=False)
+    elif fmt == "json":
+        click.echo(to_json(records))
+    else:
+        for r in records:
+            click.echo(json.dumps(r, ensure_ascii=False))
+
+
+@cli.command()
+@format_option("table", "json")
+@click.pass_obj
+def status(obj: Context, fmt: str) -> None:
+    """Documents by status, sections by kind and by Member State.
+
+    Example:
+
+        mispa status --format json
+    """
+    db = obj.catalog.db
+    docs = {r[0]: r[1] for r in db.execute("SELECT status, count(*) FROM documents GROUP BY status")}
+    kinds = {r[0]: r[1] for r in db.execute(
+        "SELECT s.kind, count(*) FROM sections s JOIN documents d ON d.id = s.document_id "
+        "WHERE d.status = 'ok' GROUP BY s.kind")}
+    states: dict[str, dict[str, int]] = {}
+    for state, kind, n in db.execute(
+            "SELECT coalesce(s.member_state, '(unknown)'), s.kind, count(*) FROM sections s "
+            "JOIN documents d ON d.id = s.document_id WHERE d.status = 'ok' GROUP BY 1, 2 ORDER BY 1"):
+        states.setdefault(state, {})[kind] = n
+    problems = [{"file": r["file_name"], "status": r["status"], "reason": r["reason"]}
+                for r in db.execute("SELECT * FROM documents WHERE status != 'ok' ORDER BY id")]
+    if fmt == "json":
+        click.echo(to_json({"documents": docs, "sections": kinds, "member_states": states,
+                            "problems": problems}))
+        return
+    click.echo("Documents: " + (", ".join(f"{k} {v}" for k, v in sorted(docs.items())) or "none"))
+    click.echo("Sections:  " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none"))
+    if states:
+        kinds_order = ["plan", "program", "lesson", "practice"]
+        rows = [(s, *(c.get(k, 0) for k in kinds_order), sum(c.values())) for s, c in states.items()]
+        click.echo(table(rows, ["member state", *kinds_order, "total"]))
+    for p in problems:
+        click.echo(f"{p['file']}: {p['status']}: {p['reason']}")

@@ -1,0 +1,32 @@
+"""Turn catalog rows and tags into the records that commands print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest.model import Tag
+
+
+def pages(row: dict[str, Any]) -> str | None:
+    start, end = row.get("page_start"), row.get("page_end")
+    if start is None:
+        return None
+    return str(start) if end in (None, start) else f"{start}-{end}"
+
+
+def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
+    """One exported section: identity, fields, and its pillars and themes with their evidence."""
+    return {
+        "id": row["id"], "kind": row["kind"], "title": row["title"], "member_state": row["member_state"],
+        "language": row["language"], "institution": row["institution"],
+        "contact_person": row["contact_person"], "job_title": row["job_title"], "phone": row["phone"],
+        "email": row["email"], "declared_pillar": row["declared_pillar"],
+        "pillars": sorted(int(t.code) for t in tags if t.kind == "pillar"),
+        "themes": sorted(t.code for t in tags if t.kind == "theme"),
+        "tags": [{"kind": t.kind, "code": t.code, "score": t.score, "source": t.source,
+                  "evidence": [{"term": e.term, "field": e.field, "start": e.start, "end": e.end}
+                               for e in t.evidence]} for t in tags],
+        "flags": [f for f in (row.get("flags") or "").split(",") if f],
+        "fields": row["fields"], "source_file": row["file_name"], "pages": pages(row),
+        "year": row.get("year"), "reply_date": row.get("reply_date"),
+    }
