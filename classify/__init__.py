@@ -1,0 +1,1 @@
+"""classify: tag sections with MISPA pillars and thematic areas (taxonomy as data, spaCy matching)."""

@@ -1,0 +1,235 @@
+"""Tag sections with MISPA pillars and thematic areas: declared field, then spaCy phrase matching.
+
+Per language, ``spacy.blank(lang)`` tokenizes; each token's norm is set to its lemma from the
+lookup tables of ``spacy-lookups-data`` (no model download), lower-cased and accent-folded, and a
+``PhraseMatcher`` on NORM finds the taxonomy's terms (built the same way, so "víctimas de la
+violencia intrafamiliar" matches "violencia intrafamiliar"). Acronyms flagged ``case`` match
+exactly on ORTH. Every match records its field and character offsets as evidence.
+
+Decision (numbers in ``taxonomy/scoring.toml``): evidence per area is the sum of term weight x
+field weight (weak terms only count beside a strong one), turned into a 0..1 score. Declared
+pillars are kept; the text adds a pillar only when strong. Themes are the best areas of the chosen
+pillars. Flags: ``conflict`` (declared pillars miss the text's strongest), ``untagged``,
+``low_confidence``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ingest.model import Evidence, Tag
+
+from .declared import parse_declared_areas, parse_declared_pillars
+from .taxonomy import Taxonomy, Term, fold, load_taxonomy
+
+SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
+_SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
+                "institution_name"}
+
+
+@dataclass(frozen=True, slots=True)
+class SectionInput:
+    """What the tagger reads of a section."""
+
+    title: str
+    fields: Mapping[str, str]
+    language: str | None
+    declared_pillar: str = ""
+    body: str = ""
+
+
+@dataclass(slots=True)
+class Classification:
+    tags: list[Tag]
+    flags: list[str] = field(default_factory=list)
+    text_scores: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def pillars(self) -> list[int]:
+        return sorted(int(t.code) for t in self.tags if t.kind == "pillar")
+
+    @property
+    def themes(self) -> list[str]:
+        return sorted(t.code for t in self.tags if t.kind == "theme")
+
+
+@lru_cache(maxsize=2)
+def load_scoring(path: Path = SCORING) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+class Matcher:
+    """spaCy phrase matchers for one language, built once from the taxonomy."""
+
+    def __init__(self, lang: str, taxonomy: Taxonomy) -> None:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        self.nlp = spacy.blank(lang)
+        self.lemmas = _lemma_table(self.nlp, lang)
+        self.norms: dict[str, str] = {}
+        self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self.terms: dict[str, Term] = {}
+        for n, term in enumerate(taxonomy.terms_for(lang)):
+            key = f"t{n}"
+            self.terms[key] = term
+            if term.case_sensitive:
+                self.orth_matcher.add(key, [self.nlp.make_doc(term.text)])
+            else:
+                self.norm_matcher.add(key, [self.doc(term.text)])
+
+    def doc(self, text: str) -> Any:
+        """Tokenize, setting each token's norm to its folded lookup lemma."""
+        doc = self.nlp.make_doc(text)
+        cache = self.norms
+        for token in doc:
+            low = token.lower_
+            norm = cache.get(low)
+            if norm is None:
+                norm = cache[low] = self._norm(low)
+            token.norm_ = norm
+        return doc
+
+    def _norm(self, word: str) -> str:
+        lemma = self.lemmas.get(word, word)
+        if isinstance(lemma, list):  # some tables list several lemmas; the first is the usual one
+            lemma = lemma[0] if lemma else word
+        return fold(str(lemma))
+
+    def match(self, text: str) -> list[tuple[Term, int, int]]:
+        """(term, start char, end char) for every term found in ``text``."""
+        doc = self.doc(text)
+        found = []
+        for matcher in (self.norm_matcher, self.orth_matcher):
+            for match_id, start, end in matcher(doc):
+                span = doc[start:end]
+                found.append((self.terms[self.nlp.vocab.strings[match_id]], span.start_char, span.end_char))
+        return found
+
+
+def _lemma_table(nlp: Any, lang: str) -> Any:
+    """The lookup lemma table of spacy-lookups-data for ``lang`` (empty when the package lacks it)."""
+    from spacy.lookups import Table, load_lookups
+
+    try:
+        return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    except (ValueError, OSError, ImportError):
+        return Table()
+
+
+@lru_cache(maxsize=8)
+def matcher_for(lang: str, taxonomy_dir: Path | None = None) -> Matcher:
+    return Matcher(lang, load_taxonomy(taxonomy_dir))
+
+
+def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: Path | None = None) -> Classification:
+    """Pillars and themes of one section, each with score, source and evidence."""
+    taxonomy = load_taxonomy(taxonomy_dir)
+    cfg = load_scoring()
+    area_raw, pillar_raw, evidence = _collect(section, taxonomy, cfg)
+    sat = cfg["decision"]["saturation"]
+    area_score = {a: 1 - math.exp(-v / sat) for a, v in area_raw.items()}
+    pillar_score = {p: 1 - math.exp(-v / sat) for p, v in pillar_raw.items()}
+    declared = parse_declared_pillars(section.declared_pillar, taxonomy) if use_declared else ()
+    chosen = _choose_pillars(pillar_score, declared, cfg["decision"])
+    tags = [Tag("pillar", str(p), 1.0 if p in declared else round(pillar_score.get(p, 0.0), 4),
+                "declared" if p in declared else "text", tuple(evidence.get(str(p), ())))
+            for p in sorted(chosen)]
+    declared_areas = parse_declared_areas(section.declared_pillar, taxonomy) if use_declared else ()
+    for code in _choose_themes(chosen, area_score, declared_areas, taxonomy, cfg["decision"]):
+        source = "declared" if code in declared_areas else "text"
+        tags.append(Tag("theme", code, 1.0 if source == "declared" else round(area_score.get(code, 0.0), 4),
+                        source, tuple(evidence.get(code, ()))))
+    return Classification(tags, _flags(declared, pillar_score, chosen, cfg["decision"]), pillar_score)
+
+
+def _views(section: SectionInput) -> Iterable[tuple[str, str]]:
+    yield "title", section.title
+    content = [(k, v) for k, v in section.fields.items() if k not in _SKIP_FIELDS and v]
+    yield from content
+    if section.body:
+        yield "body", section.body
+
+
+def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
+        dict[str, float], dict[int, float], dict[str, list[Evidence]]]:
+    matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
+    weights, repeats = cfg["field_weights"], cfg["decision"]["max_repeats"]
+    strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
+    weak: list[tuple[Term, Evidence]] = []
+    for name, text in _views(section):
+        fw = weights.get(name, weights["default"])
+        seen: dict[str, int] = defaultdict(int)
+        for term, start, end in _longest(matcher.match(text)):
+            seen[term.text] += 1
+            if seen[term.text] > repeats:
+                continue
+            ev = Evidence(term=text[start:end], field=name, start=start, end=end, weight=round(term.weight * fw, 3))
+            (weak.append((term, ev)) if term.weak else strong[term.area].append((term, ev)))
+    strong_pillars = {t.pillar for items in strong.values() for t, _ in items}
+    for term, ev in weak:
+        if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
+            strong[term.area].append((term, ev))
+    area_raw: dict[str, float] = {}
+    pillar_raw: dict[int, float] = defaultdict(float)
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    for area, items in strong.items():
+        total = sum(ev.weight for _, ev in items)
+        pillar = items[0][0].pillar
+        if "." in area:
+            area_raw[area] = total
+            evidence[area].extend(ev for _, ev in items)
+        pillar_raw[pillar] += total
+        evidence[str(pillar)].extend(ev for _, ev in items)
+    return area_raw, dict(pillar_raw), evidence
+
+
+def _longest(matches: list[tuple[Term, int, int]]) -> list[tuple[Term, int, int]]:
+    """Drop a match contained in a longer one of the same area ("violencia" inside "violencia doméstica")."""
+    out = []
+    for term, s, e in matches:
+        if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) and (t2.pillar == term.pillar)
+                   for t2, s2, e2 in matches):
+            out.append((term, s, e))
+    return out
+
+
+def _choose_pillars(scores: dict[int, float], declared: tuple[int, ...], d: dict[str, float]) -> set[int]:
+    best = max(scores.values(), default=0.0)
+    if declared:
+        extra = {p for p, s in scores.items()
+                 if s >= d["add_to_declared_min"] and s >= d["add_to_declared_ratio"] * best}
+        return set(declared) | extra
+    return {p for p, s in scores.items() if s >= d["pillar_min"] and s >= d["pillar_ratio"] * best}
+
+
+def _choose_themes(pillars: set[int], area_score: dict[str, float], declared_areas: tuple[str, ...],
+                   taxonomy: Taxonomy, d: dict[str, float]) -> list[str]:
+    chosen = set(declared_areas)
+    for p in pillars:
+        candidates = {a: s for a, s in area_score.items() if taxonomy.areas[a].pillar == p and s >= d["theme_min"]}
+        if not candidates:
+            continue
+        top = max(candidates.values())
+        chosen |= {a for a, s in candidates.items() if s >= d["theme_ratio"] * top}
+    return sorted(chosen)
+
+
+def _flags(declared: tuple[int, ...], scores: dict[int, float], chosen: set[int], d: dict[str, float]) -> list[str]:
+    flags = []
+    best = max(scores, key=lambda p: scores[p]) if scores else None
+    if declared and best is not None and best not in declared and scores[best] >= d["pillar_min"]:
+        flags.append("conflict")
+    if not chosen:
+        flags.append("untagged")
+    elif not declared and (best is None or scores[best] < d["low_confidence"]):
+        flags.append("low_confidence")
+    return flags

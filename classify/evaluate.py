@@ -1,0 +1,104 @@
+"""Measure the tagger against gold labels: per-pillar and per-theme precision, recall and F1."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(slots=True)
+class Evaluation:
+    pillars: dict[str, Scores]
+    themes: dict[str, Scores]
+    micro: dict[str, Scores]
+    macro: dict[str, Scores]
+    matched: int
+    unmatched: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def d(s: Scores) -> dict[str, float]:
+            return {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4),
+                    "support": s.support}
+        return {"matched": self.matched, "unmatched": self.unmatched,
+                "micro": {k: d(v) for k, v in self.micro.items()},
+                "macro": {k: d(v) for k, v in self.macro.items()},
+                "pillars": {k: d(v) for k, v in self.pillars.items()},
+                "themes": {k: d(v) for k, v in self.themes.items()}, "errors": self.errors}
+
+
+def norm_title(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def load_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
+    """Gold sections (plans excluded: they carry no pillar labels), optionally one split only."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["kind"] != "plan" and (split in (None, "all") or r.get("split") == split)]
+
+
+def match_gold(gold: Iterable[Mapping[str, Any]], sections: Iterable[Mapping[str, Any]]) -> tuple[
+        list[tuple[Mapping[str, Any], Mapping[str, Any]]], list[str]]:
+    """Pair gold and catalog sections by member state, kind and normalized title."""
+    index: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    for s in sections:
+        index[(s["member_state"] or "", s["kind"], norm_title(s["title"]))] = s
+    pairs, missing = [], []
+    for g in gold:
+        s = index.get((g["member_state"], g["kind"], norm_title(g["title"])))
+        if s is None:
+            missing.append(f"{g['file']}: {g['kind']} {g['title']!r}")
+        else:
+            pairs.append((g, s))
+    return pairs, missing
+
+
+def evaluate(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]],
+             predict: Callable[[Mapping[str, Any]], tuple[list[int], list[str]]]) -> Evaluation:
+    """``predict(section) -> (pillars, themes)``; compares with each gold section's labels."""
+    counts: dict[str, dict[str, list[int]]] = {"pillar": {}, "theme": {}}
+    errors = []
+    for g, s in pairs:
+        pillars, themes = predict(s)
+        for kind, want, got in (("pillar", {str(p) for p in g["pillars"]}, {str(p) for p in pillars}),
+                                ("theme", set(g["themes"]), set(themes))):
+            for code in want | got:
+                c = counts[kind].setdefault(code, [0, 0, 0])  # tp, fp, fn
+                c[0 if code in want and code in got else 1 if code in got else 2] += 1
+        if set(g["pillars"]) != set(pillars) or set(g["themes"]) != set(themes):
+            errors.append({"id": s["id"], "title": s["title"], "member_state": s["member_state"],
+                           "gold_pillars": g["pillars"], "pillars": pillars,
+                           "gold_themes": g["themes"], "themes": themes})
+    per = {k: {code: _scores(*c) for code, c in sorted(v.items())} for k, v in counts.items()}
+    micro = {k: _scores(*(sum(c[i] for c in v.values()) for i in range(3))) for k, v in counts.items()}
+    macro = {k: _macro(per[k].values()) for k in per}
+    return Evaluation(per["pillar"], per["theme"], micro, macro, len(pairs), errors=errors)
+
+
+def _scores(tp: int, fp: int, fn: int) -> Scores:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return Scores(p, r, f, tp + fn)
+
+
+def _macro(items: Iterable[Scores]) -> Scores:
+    items = [s for s in items if s.support]
+    if not items:
+        return Scores(0.0, 0.0, 0.0, 0)
+    n = len(items)
+    return Scores(sum(s.precision for s in items) / n, sum(s.recall for s in items) / n,
+                  sum(s.f1 for s in items) / n, sum(s.support for s in items))

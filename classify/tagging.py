@@ -1,0 +1,32 @@
+"""Adapters between catalog/ingest records and the tagger, and re-tagging of the catalog."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ingest.model import Section, Tag
+
+from .engine import Classification, SectionInput, classify
+
+
+def input_from(title: str, fields: Mapping[str, str], text: str, language: str | None,
+               declared: str) -> SectionInput:
+    """A narrative section (no content fields) is read as its whole text under the title."""
+    content = {k: v for k, v in fields.items() if k not in ("member_state", "name")}
+    body = ""
+    if not content:
+        body = text[len(title):].lstrip() if text.startswith(title) else text
+    return SectionInput(title=title, fields=content, language=language, declared_pillar=declared, body=body)
+
+
+def tag_section(section: Section, *, use_declared: bool = True) -> tuple[list[Tag], str]:
+    """The ingest pipeline's tagger: (tags, comma-separated flags)."""
+    result = classify(input_from(section.title, section.fields, section.text, section.language,
+                                 section.declared_pillar), use_declared=use_declared)
+    return result.tags, ",".join(result.flags)
+
+
+def classify_row(row: Mapping[str, Any], *, use_declared: bool = True) -> Classification:
+    """Classify a catalog section row (as returned by ``Catalog.iter_sections``)."""
+    return classify(input_from(row["title"], row["fields"], row["text"], row["language"],
+                               row["declared_pillar"]), use_declared=use_declared)

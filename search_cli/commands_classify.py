@@ -1,0 +1,81 @@
+"""Commands over tags: classify, eval."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import Context, cli
+from .output import format_option, table, to_json
+
+
+@cli.command("classify")
+@click.option("--all", "everything", is_flag=True, help="Re-tag every section, not only untagged ones")
+@click.pass_obj
+def classify_cmd(obj: Context, everything: bool) -> None:
+    """Tag sections with pillars and thematic areas (reviewer tags are never changed).
+
+    Example:
+
+        mispa classify --all
+    """
+    from classify.tagging import classify_row
+
+    catalog = obj.catalog
+    where = "" if everything else "s.id NOT IN (SELECT section_id FROM tags)"
+    n = 0
+    for row in list(catalog.iter_sections(where)):
+        result = classify_row(row)
+        catalog.replace_tags(row["id"], result.tags, ",".join(result.flags))
+        n += 1
+    click.echo(f"tagged {n} sections")
+
+
+@cli.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", type=click.Choice(["all", "tune", "heldout"]), default="all", show_default=True,
+              help="Which part of the gold file to score")
+@click.option("--ignore-declared", is_flag=True, help="Decide without the reply's declared pillar field")
+@format_option("table", "json")
+@click.pass_obj
+def eval_cmd(obj: Context, gold: Path, split: str, ignore_declared: bool, fmt: str) -> None:
+    """Score the tagger against gold labels: precision, recall and F1 per pillar and theme.
+
+    Gold sections are matched to catalog sections by member state, kind and title.
+
+    Example:
+
+        mispa eval corpus/gold.jsonl --split heldout --ignore-declared
+    """
+    from classify.evaluate import evaluate, load_gold, match_gold
+    from classify.tagging import classify_row
+
+    pairs, missing = match_gold(load_gold(gold, split), obj.catalog.iter_sections())
+
+    def predict(row):  # type: ignore[no-untyped-def]
+        result = classify_row(row, use_declared=not ignore_declared)
+        return result.pillars, result.themes
+
+    ev = evaluate(pairs, predict)
+    ev.unmatched = missing
+    if fmt == "json":
+        click.echo(to_json(ev.to_dict()))
+    else:
+        rows = [(f"pillar {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
+                for k, s in ev.pillars.items()]
+        rows += [(f"theme {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
+                 for k, s in ev.themes.items()]
+        for avg, d in (("micro", ev.micro), ("macro", ev.macro)):
+            rows += [(f"{avg} {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
+                     for k, s in d.items()]
+        click.echo(table(rows, ["label", "precision", "recall", "F1", "support"]))
+        click.echo(f"matched {ev.matched} gold sections; {len(missing)} not found; {len(ev.errors)} tagged differently")
+        for e in ev.errors:
+            click.echo(f"  {e['member_state']}: {e['title'][:60]}: pillars {e['pillars']} (gold {e['gold_pillars']}),"
+                       f" themes {e['themes']} (gold {e['gold_themes']})")
+        for m in missing:
+            click.echo(f"  not in catalog: {m}")
+    if missing:
+        sys.exit(1)
