@@ -1,0 +1,1237 @@
+#!/usr/bin/env python3
+"""Render the hand-written reply sources (corpus/source/*.json) into reply files and gold labels.
+
+Each source (format: corpus/SPEC.md) describes one Member State's reply to the DPS questionnaire
+"Best practices and national experiences in public security in the Americas" (Appendix IV of the
+MISPA report). This script turns it into the file the Permanent Mission would have mailed and writes
+one gold line per section to corpus/gold.jsonl.
+
+Layouts (every document is built with python-docx, in the reply's language, and opens with a
+document title and the cover note paragraphs):
+
+``table``
+    Like the questionnaire itself: per block a heading ("a. Información sobre el Plan de Seguridad
+    Pública", "b. Información sobre Programas de Seguridad Pública", ...) and a two-column
+    label | value table whose first row is a merged header. The "Responsible Institution" value cell
+    holds the sub-labels (name, person in charge, job title, phone, e-mail) as line breaks inside one
+    paragraph; multi-paragraph values become several cell paragraphs. Some replies repeat the block
+    heading for every program, others number the items ("Programa 1", "Programa 2"); one reply in
+    three continues long values in an extra row with an empty label cell and keeps the
+    questionnaire's empty rows.
+``paragraph``
+    The same block headings (numbered "b.", "II." or not at all), then ``Label: value`` paragraphs;
+    further value paragraphs follow without a label and the institution is given as sub-label
+    paragraphs. In one reply in three a few labels stand alone without a colon and the value starts
+    in the next paragraph; in exactly one reply of the corpus one long label is broken over two
+    lines.
+``narrative``
+    A Word heading ("Heading 1" or "Heading 2") per section, e.g. "Programa: Barrio en Paz",
+    "Good practice – ...", "Leçon apprise : ..." (a section's ``heading`` overrides it); the plan
+    sits under a heading with its title, its field texts as plain paragraphs; sections' ``body``
+    paragraphs follow their heading. No labels at all.
+
+Which reply gets which variation is decided deterministically from the reply ids (a hash rank among
+the replies sharing a layout), so the output only changes when the sources change.
+
+Formats: ``docx``; ``pdf`` (the docx exported by LibreOffice); ``doc`` and ``rtf`` (LibreOffice
+conversions of the docx); ``scan`` (the PDF rasterised at 200 dpi, slightly rotated, noised and
+thresholded like a photocopy, put back together as an image-only PDF without a text layer);
+``eml`` (an e-mail from the mission with the cover note as body and the docx attached); ``zip``
+(the docx plus a cover-letter .txt).
+
+Metadata is fixed so that output is reproducible: the docx core properties name the mission as
+author and carry the reply date as created/modified date, zip members carry the reply date, and PDF
+dates and ids are rewritten.
+
+This module deliberately imports nothing from the mispa packages (ingest, classify, ...): the corpus
+must not be shaped by the parser it is used to test.
+
+Gold (one JSON object per section, the plan included, sorted by file then order in the file)::
+
+    {"file": "replies/<name>", "source", "split", "language", "layout", "format", "member_state",
+     "kind", "title", "declared_pillar", "pillars", "themes", "institution", "fields"}
+
+``fields`` is the source's fields verbatim ({} for the narrative layout, which prints no labels).
+
+Usage::
+
+    python corpus/generate.py [--source corpus/source] [--out corpus/replies]
+                              [--gold corpus/gold.jsonl] [--only ID ...]
+
+With ``--only`` just those replies are rendered; the gold file is always rewritten for every source.
+A full run also removes reply files that no source produces any more. The held-out list in the
+PROVENANCE.md next to the gold file (between its marker comments) is kept in sync with the sources.
+Needs python-docx; for pdf/doc/rtf/scan also LibreOffice (soffice), and pikepdf, pdftoppm and Pillow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import email.policy
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import docx
+from docx.document import Document as DocumentObject
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+HERE = Path(__file__).resolve().parent
+
+LANGUAGES = ("es", "en", "pt", "fr")
+LAYOUTS = ("table", "paragraph", "narrative")
+SPLITS = ("tune", "heldout")
+KINDS = ("plan", "program", "lesson", "practice")
+EXTENSIONS = {
+    "docx": "docx",
+    "pdf": "pdf",
+    "doc": "doc",
+    "rtf": "rtf",
+    "scan": "pdf",
+    "eml": "eml",
+    "zip": "zip",
+}
+SOFFICE_TARGET = {"pdf": "pdf", "scan": "pdf", "doc": "doc", "rtf": "rtf"}  # format -> LibreOffice output
+FIELD_KEYS: dict[str, tuple[str, ...]] = {
+    "plan": ("name", "period", "threats", "strategies", "results", "link", "other"),
+    "program": ("target_population", "needs", "lines_of_action", "evaluation", "results", "link", "other"),
+    "lesson": ("problem", "causes", "actions", "link", "other"),
+    "practice": ("objective", "description", "results", "transfer", "link", "other"),
+}
+INSTITUTION_KEYS = ("name", "person", "job_title", "phone", "email")
+# The questionnaire leaves empty rows after these fields; "continuation" replies keep them.
+EMPTY_ROWS_AFTER = {
+    "program.evaluation": 2,
+    "lesson.causes": 1,
+    "lesson.actions": 1,
+    "practice.description": 2,
+}
+FONTS = (("Arial", 11.0), ("Times New Roman", 12.0), ("Calibri", 11.0))
+SOFFICE_TIMEOUT = 120  # seconds, plus SOFFICE_TIMEOUT_PER_FILE for each file of a batch
+SOFFICE_TIMEOUT_PER_FILE = 30
+SCAN_DPI = 200
+DPS_ADDRESS = "dps@oas.org"
+HELDOUT_START, HELDOUT_END = "<!-- heldout:start (written by generate.py) -->", "<!-- heldout:end -->"
+
+# Default labels, the questionnaire's wording in each language. Keys are "<kind>.<field>" or a
+# common key; a source's "labels" may override them with "<kind>.<field>" or a bare field name.
+LABELS: dict[str, dict[str, str]] = {
+    "es": {
+        "member_state": "Estado Miembro",
+        "institution": "Institución responsable",
+        "institution.name": "Nombre de la institución",
+        "institution.person": "Persona a cargo",
+        "institution.job_title": "(Cargo)",
+        "institution.phone": "Teléfono/Fax",
+        "institution.email": "Correo electrónico",
+        "pillar": "Pilar MISPA correspondiente",
+        "link": "Enlace electrónico",
+        "other": "Otra información importante",
+        "plan.name": "Nombre del plan",
+        "plan.period": "Período de implementación",
+        "plan.threats": "Amenazas actuales o emergentes en las que se centra el plan",
+        "plan.strategies": "Estrategias contra las amenazas",
+        "plan.results": "Resultados alcanzados",
+        "program.name": "Nombre del programa",
+        "program.target_population": "Población objetivo",
+        "program.needs": "Necesidades priorizadas",
+        "program.lines_of_action": "Líneas de acción",
+        "program.evaluation": "Metodología de evaluación",
+        "program.results": "Resultados preliminares",
+        "lesson.name": "Nombre de la lección aprendida",
+        "lesson.problem": "Problema/logro",
+        "lesson.causes": "Causas del problema/logro",
+        "lesson.actions": "Acciones tomadas contra las causas",
+        "practice.name": "Nombre de la buena práctica",
+        "practice.objective": "Objetivo",
+        "practice.description": "Breve descripción de la práctica",
+        "practice.results": "Resultados alcanzados",
+        "practice.transfer": "Aspectos a considerar para la transferencia o réplica",
+    },
+    "en": {
+        "member_state": "Member State",
+        "institution": "Responsible Institution",
+        "institution.name": "Name of the institution",
+        "institution.person": "Person in charge",
+        "institution.job_title": "(Job Title)",
+        "institution.phone": "Phone/Fax",
+        "institution.email": "E-mail",
+        "pillar": "Corresponding MISPA pillar",
+        "link": "Electronic link",
+        "other": "Other important information",
+        "plan.name": "Name of Plan",
+        "plan.period": "Implementation Period",
+        "plan.threats": "Current or emerging threats on which the plan focuses",
+        "plan.strategies": "Strategies against the threats faced",
+        "plan.results": "Results achieved",
+        "plan.other": "Other relevant information",
+        "program.name": "Name of the program",
+        "program.target_population": "Targeted population",
+        "program.needs": "Prioritized needs",
+        "program.lines_of_action": "Lines of action",
+        "program.evaluation": "Evaluation methodology",
+        "program.results": "Preliminary results",
+        "lesson.name": "Name of the Lesson Learned",
+        "lesson.problem": "Problem/achievement",
+        "lesson.causes": "Causes of the problem/achievement",
+        "lesson.actions": "Actions taken against the causes",
+        "practice.name": "Name of the Good Practice",
+        "practice.objective": "Objective",
+        "practice.description": "Brief description of the practice",
+        "practice.results": "Results achieved",
+        "practice.transfer": "Issues to be considered for transfer or replication",
+    },
+    "pt": {
+        "member_state": "Estado Membro",
+        "institution": "Instituição responsável",
+        "institution.name": "Nome da instituição",
+        "institution.person": "Pessoa responsável",
+        "institution.job_title": "(Cargo)",
+        "institution.phone": "Telefone/Fax",
+        "institution.email": "Correio eletrônico",
+        "pillar": "Pilar MISPA correspondente",
+        "link": "Link eletrônico",
+        "other": "Outras informações importantes",
+        "plan.name": "Nome do plano",
+        "plan.period": "Período de implementação",
+        "plan.threats": "Ameaças atuais ou emergentes nas quais o plano se concentra",
+        "plan.strategies": "Estratégias contra as ameaças",
+        "plan.results": "Resultados alcançados",
+        "program.name": "Nome do programa",
+        "program.target_population": "População-alvo",
+        "program.needs": "Necessidades priorizadas",
+        "program.lines_of_action": "Linhas de ação",
+        "program.evaluation": "Metodologia de avaliação",
+        "program.results": "Resultados preliminares",
+        "lesson.name": "Nome da lição aprendida",
+        "lesson.problem": "Problema/conquista",
+        "lesson.causes": "Causas do problema/conquista",
+        "lesson.actions": "Ações tomadas contra as causas",
+        "practice.name": "Nome da boa prática",
+        "practice.objective": "Objetivo",
+        "practice.description": "Breve descrição da prática",
+        "practice.results": "Resultados alcançados",
+        "practice.transfer": "Aspectos a considerar para a transferência ou replicação",
+    },
+    "fr": {
+        "member_state": "État membre",
+        "institution": "Institution responsable",
+        "institution.name": "Nom de l'institution",
+        "institution.person": "Personne responsable",
+        "institution.job_title": "(Fonction)",
+        "institution.phone": "Téléphone/Télécopie",
+        "institution.email": "Courriel",
+        "pillar": "Pilier MISPA correspondant",
+        "link": "Lien électronique",
+        "other": "Autres informations importantes",
+        "plan.name": "Nom du plan",
+        "plan.period": "Période de mise en œuvre",
+        "plan.threats": "Menaces actuelles ou émergentes sur lesquelles porte le plan",
+        "plan.strategies": "Stratégies face aux menaces",
+        "plan.results": "Résultats obtenus",
+        "program.name": "Nom du programme",
+        "program.target_population": "Population cible",
+        "program.needs": "Besoins prioritaires",
+        "program.lines_of_action": "Axes d'action",
+        "program.evaluation": "Méthodologie d'évaluation",
+        "program.results": "Résultats préliminaires",
+        "lesson.name": "Nom de la leçon apprise",
+        "lesson.problem": "Problème/réussite",
+        "lesson.causes": "Causes du problème/de la réussite",
+        "lesson.actions": "Mesures prises contre les causes",
+        "practice.name": "Nom de la bonne pratique",
+        "practice.objective": "Objectif",
+        "practice.description": "Brève description de la pratique",
+        "practice.results": "Résultats obtenus",
+        "practice.transfer": "Aspects à prendre en compte pour le transfert ou la reproduction",
+    },
+}
+
+
+@dataclass(frozen=True)
+class LanguageText:
+    """Everything besides field labels that a reply writes in its own language."""
+
+    title: str
+    mission: str  # letterhead line under the country name
+    author: str  # docx core property "author"
+    colon: str  # how a label is closed ("Label:" or, in French, "Label :")
+    blocks: dict[str, str]  # kind -> block heading of the questionnaire
+    nouns: dict[str, str]  # kind -> noun for numbered items and narrative headings
+    note: str  # the questionnaire's "Nota" line that some replies leave in place
+    subject: str  # e-mail subject, {state} is replaced
+    attachment: str  # stem of the attached / zipped docx, {state} is replaced
+    letter: str  # name of the cover letter in a zip
+    mailbox: str  # local part of the mission's e-mail address
+
+
+TEXT: dict[str, LanguageText] = {
+    "es": LanguageText(
+        title="Cuestionario «Mejores prácticas y experiencias nacionales en seguridad pública "
+        "en las Américas»",
+        mission="Misión Permanente ante la Organización de los Estados Americanos",
+        author="Misión Permanente",
+        colon=":",
+        blocks={
+            "plan": "Información sobre el Plan de Seguridad Pública",
+            "program": "Información sobre Programas de Seguridad Pública",
+            "lesson": "Información sobre Lecciones Aprendidas en Seguridad Pública",
+            "practice": "Información sobre Buenas Prácticas en Seguridad Pública",
+        },
+        nouns={
+            "plan": "Plan",
+            "program": "Programa",
+            "lesson": "Lección aprendida",
+            "practice": "Buena práctica",
+        },
+        note="Nota: Favor destacar uno o más programas existentes.",
+        subject="Respuesta al cuestionario sobre mejores prácticas en seguridad pública – {state}",
+        attachment="Respuesta_cuestionario_DPS_{state}",
+        letter="nota_de_remision.txt",
+        mailbox="mision",
+    ),
+    "en": LanguageText(
+        title="Questionnaire “Best Practices and National Experiences in Public Security in the Americas”",
+        mission="Permanent Mission to the Organization of American States",
+        author="Permanent Mission",
+        colon=":",
+        blocks={
+            "plan": "Information on the Public Security Plan",
+            "program": "Information on Public Security Programs",
+            "lesson": "Information on Lessons Learned in Public Security",
+            "practice": "Information on Good Practices in Public Security",
+        },
+        nouns={"plan": "Plan", "program": "Program", "lesson": "Lesson learned", "practice": "Good practice"},
+        note="Note: Please highlight one or more existing programs.",
+        subject="Reply to the questionnaire on best practices in public security – {state}",
+        attachment="Reply_DPS_questionnaire_{state}",
+        letter="cover_letter.txt",
+        mailbox="mission",
+    ),
+    "pt": LanguageText(
+        title="Questionário “Melhores práticas e experiências nacionais em segurança pública nas Américas”",
+        mission="Missão Permanente junto à Organização dos Estados Americanos",
+        author="Missão Permanente",
+        colon=":",
+        blocks={
+            "plan": "Informação sobre o Plano de Segurança Pública",
+            "program": "Informação sobre Programas de Segurança Pública",
+            "lesson": "Informação sobre Lições Aprendidas em Segurança Pública",
+            "practice": "Informação sobre Boas Práticas em Segurança Pública",
+        },
+        nouns={
+            "plan": "Plano",
+            "program": "Programa",
+            "lesson": "Lição aprendida",
+            "practice": "Boa prática",
+        },
+        note="Nota: Favor destacar um ou mais programas existentes.",
+        subject="Resposta ao questionário sobre melhores práticas em segurança pública – {state}",
+        attachment="Resposta_questionario_DPS_{state}",
+        letter="nota_de_encaminhamento.txt",
+        mailbox="missao",
+    ),
+    "fr": LanguageText(
+        title="Questionnaire « Meilleures pratiques et expériences nationales en matière de "
+        "sécurité publique dans les Amériques »",
+        mission="Mission permanente auprès de l'Organisation des États Américains",
+        author="Mission permanente",
+        colon=" :",
+        blocks={
+            "plan": "Information sur le Plan de sécurité publique",
+            "program": "Information sur les programmes de sécurité publique",
+            "lesson": "Information sur les leçons apprises en matière de sécurité publique",
+            "practice": "Information sur les bonnes pratiques en matière de sécurité publique",
+        },
+        nouns={
+            "plan": "Plan",
+            "program": "Programme",
+            "lesson": "Leçon apprise",
+            "practice": "Bonne pratique",
+        },
+        note="Note : Veuillez mettre en évidence un ou plusieurs programmes existants.",
+        subject="Réponse au questionnaire sur les meilleures pratiques en sécurité publique – {state}",
+        attachment="Reponse_questionnaire_DPS_{state}",
+        letter="lettre_de_transmission.txt",
+        mailbox="mission",
+    ),
+}
+
+LABEL_ALIASES = {"pillar": ("declared_pillar",), "name": ("title",)}
+BLOCK_LETTERS = {"plan": "a.", "program": "b.", "lesson": "c.", "practice": "d."}
+BLOCK_ROMAN = {"plan": "I.", "program": "II.", "lesson": "III.", "practice": "IV."}
+
+
+class SourceError(ValueError):
+    """A source file does not follow corpus/SPEC.md."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Source model
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One plan, program, lesson or practice of a reply, in file order."""
+
+    kind: str
+    title: str
+    fields: dict[str, str]
+    institution: dict[str, str] = field(default_factory=dict)
+    declared_pillar: str = ""
+    body: tuple[str, ...] = ()
+    pillars: tuple[int, ...] = ()
+    themes: tuple[str, ...] = ()
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A parsed source file."""
+
+    id: str
+    member_state: str
+    as_written: str
+    language: str
+    layout: str
+    format: str
+    split: str
+    date: dt.date
+    labels: dict[str, str]
+    cover_note: tuple[str, ...]
+    sections: tuple[Section, ...]  # the plan (if any) first
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.{EXTENSIONS[self.format]}"
+
+
+def _choice(data: dict[str, Any], key: str, allowed: Sequence[str]) -> str:
+    value = data.get(key)
+    if value not in allowed:
+        raise SourceError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+    return str(value)
+
+
+def parse_section(data: dict[str, Any], kind: str | None = None) -> Section:
+    """Build a Section from a source's plan (kind given) or sections entry."""
+    kind = kind or _choice(data, "kind", KINDS[1:])
+    fields = {str(k): str(v) for k, v in (data.get("fields") or {}).items()}
+    unknown = sorted(set(fields) - set(FIELD_KEYS[kind]))
+    if unknown:
+        raise SourceError(f"{kind} {data.get('title')!r}: unknown field(s) {', '.join(unknown)}")
+    if not str(data.get("title", "")).strip():
+        raise SourceError(f"a {kind} has no title")
+    bad = [str(x) for x in data.get("pillars") or () if x not in range(1, 6)]
+    bad += [str(x) for x in data.get("themes") or () if not re.fullmatch(r"[1-5]\.[1-5]", str(x))]
+    if bad:
+        raise SourceError(f"{kind} {data['title']!r}: invalid pillar/theme {', '.join(bad)}")
+    return Section(
+        kind=kind,
+        title=str(data["title"]),
+        fields=fields,
+        institution={str(k): str(v) for k, v in (data.get("institution") or {}).items()},
+        declared_pillar=str(data.get("declared_pillar") or ""),
+        body=tuple(str(p) for p in data.get("body") or ()),
+        pillars=tuple(int(p) for p in data.get("pillars") or ()),
+        themes=tuple(str(t) for t in data.get("themes") or ()),
+        heading=str(data["heading"]) if data.get("heading") else None,
+    )
+
+
+def parse_reply(data: dict[str, Any], stem: str) -> Reply:
+    """Validate one source document and build its Reply."""
+    if data.get("id") != stem or not re.fullmatch(r"[a-z0-9-]+", stem):
+        raise SourceError(f"id {data.get('id')!r} must equal the file stem and use [a-z0-9-]")
+    plan = [parse_section(data["plan"], "plan")] if data.get("plan") else []
+    sections = plan + [parse_section(s) for s in data.get("sections") or ()]
+    if not sections:
+        raise SourceError("no plan and no sections")
+    empty = [s.title for s in sections if not (s.body or s.fields)]
+    if empty:
+        raise SourceError(f"section(s) without body or fields: {'; '.join(empty)}")
+    return Reply(
+        id=stem,
+        member_state=str(data["member_state"]),
+        as_written=str(data.get("member_state_as_written") or data["member_state"]),
+        language=_choice(data, "language", LANGUAGES),
+        layout=_choice(data, "layout", LAYOUTS),
+        format=_choice(data, "format", tuple(EXTENSIONS)),
+        split=_choice(data, "split", SPLITS),
+        date=dt.date.fromisoformat(str(data["date"])),
+        labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
+        cover_note=tuple(str(p) for p in data.get("cover_note") or ()),
+        sections=tuple(sections),
+    )
+
+
+def load_sources(source_dir: Path) -> list[Reply]:
+    """Read and validate every corpus/source/*.json; report all errors at once."""
+    replies: list[Reply] = []
+    errors: list[str] = []
+    for path in sorted(source_dir.glob("*.json")):
+        try:
+            replies.append(parse_reply(json.loads(path.read_text(encoding="utf-8")), path.stem))
+        except (SourceError, KeyError, ValueError, TypeError) as exc:
+            errors.append(f"{path}: {type(exc).__name__}: {exc}")
+    if errors:
+        raise SystemExit("invalid sources:\n  " + "\n  ".join(errors))
+    return replies
+
+
+# --------------------------------------------------------------------------------------------------
+# Deterministic variation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The presentation choices made for one reply."""
+
+    font: tuple[str, float]
+    letterhead: bool  # country name and mission above the title
+    title_style: bool  # title in Word's "Title" style rather than a bold paragraph
+    break_after_note: bool  # page break between the cover note and the form
+    heading_level: int  # Word heading level of block headings, 0 = bold Normal paragraph
+    numbering: str  # "letters", "roman" or "none" before block headings
+    numbered_items: bool  # one block heading, then "Programa 1", "Programa 2" ...
+    label_colon: bool  # table label cells end with a colon
+    bold_labels: bool
+    continuation_rows: bool  # table: value continues in an extra row with an empty label
+    questionnaire_note: bool  # table: the questionnaire's "Nota:" line left after each table
+    detached_labels: bool  # paragraph: a few labels alone, value in the next paragraph
+    split_label: bool  # paragraph: one long label broken over two lines
+    narrative_level: int  # narrative: heading level of the sections
+    dash_headings: bool  # narrative: "Buena práctica – X" rather than "Buena práctica: X"
+
+
+def digest(*parts: str) -> int:
+    """A stable integer hash of the parts."""
+    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
+
+
+def rank(reply: Reply, peers: Sequence[Reply], salt: str) -> int:
+    """Position of the reply among its peers in a salted hash order (spreads variations evenly)."""
+    ordered = sorted(peers, key=lambda r: (digest(salt, r.id), r.id))
+    return next(i for i, r in enumerate(ordered) if r.id == reply.id)
+
+
+def choose_variant(reply: Reply, peers: Sequence[Reply]) -> Variant:
+    """Pick a reply's presentation from its rank among the replies sharing its layout."""
+
+    def nth(salt: str, n: int) -> int:
+        return rank(reply, peers, salt) % n
+
+    table, paragraph = reply.layout == "table", reply.layout == "paragraph"
+    numbering = ("letters", "none", "letters") if table else ("letters", "roman", "none")
+    return Variant(
+        font=FONTS[nth("font", len(FONTS))],
+        letterhead=nth("letterhead", 2) == 0,
+        title_style=nth("title", 2) == 0,
+        break_after_note=nth("break", 2) == 1,
+        heading_level=(2, 0)[nth("heading", 2)],
+        numbering=numbering[nth("numbering", 3)],
+        numbered_items=nth("items", 2) == 1,
+        label_colon=nth("colon", 3) != 2,
+        bold_labels=nth("bold", 3) != 1,
+        continuation_rows=table and nth("continuation", 3) == 0,
+        questionnaire_note=table and nth("note", 3) == 1,
+        detached_labels=paragraph and nth("detached", 3) == 0,
+        split_label=paragraph and rank(reply, peers, "split") == 0,
+        narrative_level=1 + nth("level", 2),
+        dash_headings=nth("dash", 3) == 0,
+    )
+
+
+def assign_variants(replies: Sequence[Reply]) -> dict[str, Variant]:
+    """Variants for every reply; ranks are taken per layout over the whole corpus."""
+    by_layout = {layout: [r for r in replies if r.layout == layout] for layout in LAYOUTS}
+    return {r.id: choose_variant(r, by_layout[r.layout]) for r in replies}
+
+
+# --------------------------------------------------------------------------------------------------
+# Content shared by the table and paragraph layouts
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One questionnaire item of a section: its label and value paragraphs (empty = left blank)."""
+
+    key: str  # "<kind>.<field>", or "<kind>.member_state" etc. for the common rows
+    label: str
+    paragraphs: tuple[str, ...]
+    sublabels: bool = False  # institution: the paragraphs are "Sub-label: value" lines
+
+
+def paragraphs_of(text: str) -> tuple[str, ...]:
+    """Split a field value into paragraphs (blank-line separated); single newlines stay inside."""
+    return tuple(p.strip() for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def label_for(reply: Reply, kind: str, key: str) -> str:
+    """The label of an item: the reply's override or the language's default.
+
+    Overrides are looked up as "<kind>.<key>", then as the bare key or its alias ("declared_pillar"
+    for "pillar", "title" for "name"); institution sub-labels only as "institution.<key>".
+    """
+    names = [f"{kind}.{key}"]
+    if kind != "institution":
+        names += [key, *LABEL_ALIASES.get(key, ())]
+    for name in names:
+        if name in reply.labels:
+            return reply.labels[name]
+    defaults = LABELS[reply.language]
+    return defaults.get(f"{kind}.{key}") or defaults[key]
+
+
+def institution_lines(reply: Reply, section: Section, keep_blank: bool) -> tuple[str, ...]:
+    """The institution's sub-label lines ("Nombre de la institución: X", ...)."""
+    colon = TEXT[reply.language].colon
+    lines = []
+    for key in INSTITUTION_KEYS:
+        value = section.institution.get(key, "").strip()
+        if value or keep_blank:
+            lines.append(f"{label_for(reply, 'institution', key)}{colon} {value}".rstrip())
+    return tuple(lines)
+
+
+def entries_for(reply: Reply, section: Section, keep_blank: bool) -> list[Entry]:
+    """The section's items in the questionnaire's order (Member State, institution, name, pillar, ...)."""
+    kind = section.kind
+
+    def entry(key: str, text: str) -> Entry:
+        return Entry(f"{kind}.{key}", label_for(reply, kind, key), paragraphs_of(text))
+
+    items = [entry("member_state", reply.as_written)]
+    if kind == "plan":
+        items.append(entry("name", section.fields.get("name") or section.title))
+        items += [entry(k, section.fields.get(k, "")) for k in FIELD_KEYS[kind][1:]]
+    else:
+        lines = institution_lines(reply, section, keep_blank)
+        items.append(Entry(f"{kind}.institution", label_for(reply, kind, "institution"), lines, True))
+        items += [entry("name", section.title), entry("pillar", section.declared_pillar)]
+        items += [entry(k, section.fields.get(k, "")) for k in FIELD_KEYS[kind]]
+    return items if keep_blank else [e for e in items if e.paragraphs]
+
+
+def block_prefix(kind: str, variant: Variant) -> str:
+    table = {"letters": BLOCK_LETTERS, "roman": BLOCK_ROMAN}.get(variant.numbering)
+    return f"{table[kind]} " if table else ""
+
+
+def headed_sections(reply: Reply, variant: Variant) -> Iterator[tuple[list[tuple[str, int]], Section]]:
+    """Each section with the headings (text, level) written before it in the table/paragraph layouts."""
+    text = TEXT[reply.language]
+    counts = {k: sum(s.kind == k for s in reply.sections) for k in KINDS}
+    seen = dict.fromkeys(KINDS, 0)
+    previous = ""
+    for section in reply.sections:
+        kind = section.kind
+        seen[kind] += 1
+        block = (block_prefix(kind, variant) + text.blocks[kind], 1)
+        if not variant.numbered_items:
+            yield [block], section
+            continue
+        headings = [block] if kind != previous else []
+        if counts[kind] > 1:
+            headings.append((f"{text.nouns[kind]} {seen[kind]}", 2))
+        previous = kind
+        yield headings, section
+
+
+# --------------------------------------------------------------------------------------------------
+# python-docx helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def add_text(paragraph: Paragraph, text: str, bold: bool = False) -> None:
+    """Append text to a paragraph; newlines inside become line breaks."""
+    for i, line in enumerate(text.split("\n")):
+        run = paragraph.add_run()
+        if i:
+            run.add_break(WD_BREAK.LINE)
+        run.add_text(line)
+        run.bold = bold or None
+
+
+def fill_cell(cell: _Cell, paragraphs: Sequence[str], bold: bool = False, lines: bool = False) -> None:
+    """Write paragraphs into a cell (or, with lines, one paragraph of line-broken lines)."""
+    texts = ["\n".join(paragraphs)] if lines else list(paragraphs)
+    for i, text in enumerate(texts or [""]):
+        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(3)
+        add_text(paragraph, text, bold)
+
+
+def shade(cell: _Cell, fill: str = "D9D9D9") -> None:
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def add_heading(doc: DocumentObject, text: str, level: int, variant: Variant) -> None:
+    """A block heading: a Word heading style or a bold paragraph, depending on the reply."""
+    if variant.heading_level:
+        doc.add_paragraph(text, style=f"Heading {variant.heading_level + level - 1}")
+        return
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.space_before = Pt(12 if level == 1 else 6)
+    run = paragraph.add_run(text)
+    run.bold = True
+    run.italic = level > 1 or None
+
+
+def new_document(reply: Reply, variant: Variant) -> DocumentObject:
+    """An empty document with the reply's font, margins and fixed core properties."""
+    doc = docx.Document()
+    font, size = variant.font
+    normal = doc.styles["Normal"]
+    normal.font.name = font
+    normal.font.size = Pt(size)
+    for section in doc.sections:
+        section.page_height, section.page_width = Cm(27.94), Cm(21.59)
+        section.left_margin = section.right_margin = Cm(2.5)
+        section.top_margin = section.bottom_margin = Cm(2.5)
+    stamp = dt.datetime.combine(reply.date, dt.time(10, 0))
+    props = doc.core_properties
+    props.author = props.last_modified_by = TEXT[reply.language].author
+    props.created = props.modified = props.last_printed = stamp
+    props.title = TEXT[reply.language].title
+    props.language = reply.language
+    props.revision = 1
+    props.comments = props.subject = props.keywords = props.category = ""
+    return doc
+
+
+def add_front_matter(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    """Letterhead (some replies), document title and the cover note."""
+    text = TEXT[reply.language]
+    if variant.letterhead:
+        for line, bold in ((reply.as_written.upper(), True), (text.mission, False)):
+            paragraph = doc.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            add_text(paragraph, line, bold)
+    if variant.title_style:
+        doc.add_paragraph(text.title, style="Title")
+    else:
+        paragraph = doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add_text(paragraph, text.title, bold=True)
+    for note in reply.cover_note:
+        for part in paragraphs_of(note):
+            add_text(doc.add_paragraph(), part)
+    if variant.break_after_note:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+# --------------------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    paragraphs: tuple[str, ...]
+    lines: bool = False
+
+
+def table_rows(entry: Entry, reply: Reply, variant: Variant) -> list[Row]:
+    """Rows for one entry; continuation replies spill extra paragraphs and keep empty rows."""
+    colon = TEXT[reply.language].colon if variant.label_colon else ""
+    label = f"{entry.label}{colon}"
+    if entry.sublabels or not variant.continuation_rows:
+        return [Row(label, entry.paragraphs, entry.sublabels)]
+    rows = [Row(label, entry.paragraphs[:1])]
+    if len(entry.paragraphs) > 1:
+        rows.append(Row("", entry.paragraphs[1:]))
+    rows += [Row("", ())] * (EMPTY_ROWS_AFTER.get(entry.key, 0) - len(rows) + 1)
+    return rows
+
+
+def add_form_table(doc: DocumentObject, header: str, rows: Sequence[Row], variant: Variant) -> None:
+    """The questionnaire's two-column table with a merged, shaded header row."""
+    table = doc.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.autofit = False
+    merged = table.rows[0].cells[0].merge(table.rows[0].cells[1])
+    fill_cell(merged, [header], bold=True)
+    shade(merged)
+    for row in rows:
+        label_cell, value_cell = table.add_row().cells
+        fill_cell(label_cell, [row.label] if row.label else [], bold=variant.bold_labels)
+        fill_cell(value_cell, row.paragraphs, lines=row.lines)
+    for column, width in zip(table.columns, (Cm(5.5), Cm(11.0)), strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def render_table(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    text = TEXT[reply.language]
+    for headings, section in headed_sections(reply, variant):
+        for heading, level in headings:
+            add_heading(doc, heading, level, variant)
+        rows = [
+            row for entry in entries_for(reply, section, True) for row in table_rows(entry, reply, variant)
+        ]
+        add_form_table(doc, text.nouns[section.kind].upper(), rows, variant)
+        if variant.questionnaire_note:
+            add_text(doc.add_paragraph(), text.note)
+        else:
+            doc.add_paragraph()
+
+
+def split_label_text(label: str) -> str:
+    """Break a label over two lines at the space nearest its middle."""
+    spaces = [m.start() for m in re.finditer(" ", label)]
+    if not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(i - len(label) // 2))
+    return label[:cut] + "\n" + label[cut + 1 :]
+
+
+def split_target(reply: Reply) -> str:
+    """The key of the entry whose label the split-label reply breaks: its longest label."""
+    entries = [e for s in reply.sections for e in entries_for(reply, s, False) if not e.sublabels]
+    return max(entries, key=lambda e: len(e.label)).key
+
+
+def add_labeled(doc: DocumentObject, entry: Entry, reply: Reply, variant: Variant, mode: str) -> None:
+    """Write one entry as paragraphs; mode is "inline", "detached" or "split"."""
+    colon = TEXT[reply.language].colon
+    label = split_label_text(entry.label) if mode == "split" else entry.label
+    head = doc.add_paragraph()
+    if mode == "detached" or entry.sublabels:
+        add_text(head, label if mode == "detached" else label + colon, variant.bold_labels)
+        rest = entry.paragraphs
+    else:
+        add_text(head, label + colon, variant.bold_labels)
+        add_text(head, " " + entry.paragraphs[0])
+        rest = entry.paragraphs[1:]
+    for paragraph in rest:
+        add_text(doc.add_paragraph(), paragraph)
+
+
+def is_detached(reply: Reply, variant: Variant, index: int, entry: Entry) -> bool:
+    """Whether this label stands alone (about one label in six of a "detached" reply)."""
+    if not variant.detached_labels or entry.sublabels or entry.key.endswith(".member_state"):
+        return False
+    return digest("detached", reply.id, str(index), entry.key) % 6 == 0
+
+
+def render_paragraph(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    target = split_target(reply) if variant.split_label else None
+    for index, (headings, section) in enumerate(headed_sections(reply, variant)):
+        for heading, level in headings:
+            add_heading(doc, heading, level, variant)
+        for entry in entries_for(reply, section, False):
+            mode = "detached" if is_detached(reply, variant, index, entry) else "inline"
+            if entry.key == target:
+                mode, target = "split", None
+            add_labeled(doc, entry, reply, variant, mode)
+
+
+def narrative_heading(reply: Reply, section: Section, variant: Variant) -> str:
+    if section.heading:
+        return section.heading
+    if section.kind == "plan":
+        return section.title
+    separator = " – " if variant.dash_headings else TEXT[reply.language].colon + " "
+    return f"{TEXT[reply.language].nouns[section.kind]}{separator}{section.title}"
+
+
+def narrative_body(section: Section) -> tuple[str, ...]:
+    """The paragraphs under a narrative heading: the body, or the field texts without labels."""
+    if section.body:
+        return tuple(p for text in section.body for p in paragraphs_of(text))
+    repeats_heading = section.fields.get("name", "").strip() == section.title.strip()
+    keys = [
+        k for k in FIELD_KEYS[section.kind] if k in section.fields and not (k == "name" and repeats_heading)
+    ]
+    texts = [section.fields[k] for k in keys]
+    return tuple(p for text in texts for p in paragraphs_of(text))
+
+
+def render_narrative(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    for section in reply.sections:
+        doc.add_heading(narrative_heading(reply, section, variant), level=variant.narrative_level)
+        for paragraph in narrative_body(section):
+            add_text(doc.add_paragraph(), paragraph)
+
+
+RENDERERS = {"table": render_table, "paragraph": render_paragraph, "narrative": render_narrative}
+
+
+def build_docx(reply: Reply, variant: Variant) -> bytes:
+    """The reply as .docx bytes, with zip entries stamped with the reply date."""
+    doc = new_document(reply, variant)
+    add_front_matter(doc, reply, variant)
+    RENDERERS[reply.layout](doc, reply, variant)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return restamp_zip(buffer.getvalue(), reply.date)
+
+
+# --------------------------------------------------------------------------------------------------
+# Formats
+# --------------------------------------------------------------------------------------------------
+
+
+def zip_entry(name: str, date: dt.date) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 10, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def restamp_zip(data: bytes, date: dt.date) -> bytes:
+    """Rewrite a zip (docx) so that every member carries the same fixed timestamp."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(zip_entry(name, date), source.read(name))
+    return out.getvalue()
+
+
+def soffice_convert(files: Sequence[Path], target: str, outdir: Path, profile: Path) -> None:
+    """Convert files with headless LibreOffice into outdir (one batch, private user profile)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        raise SystemExit("soffice (LibreOffice) is required for pdf/doc/rtf/scan replies")
+    command = [
+        soffice,
+        "--headless",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        *map(str, files),
+    ]
+    timeout = SOFFICE_TIMEOUT + SOFFICE_TIMEOUT_PER_FILE * len(files)
+    try:
+        subprocess.run(command, check=True, timeout=timeout, capture_output=True)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise SystemExit(
+            f"soffice --convert-to {target} failed: {exc}\n{(exc.stderr or b'').decode()}"
+        ) from exc
+    missing = [f.name for f in files if not (outdir / f"{f.stem}.{target}").exists()]
+    if missing:
+        raise SystemExit(f"soffice did not produce {target} for: {', '.join(missing)}")
+
+
+def pdf_date(date: dt.date) -> str:
+    return f"D:{date:%Y%m%d}100000Z"
+
+
+def fix_pdf_metadata(path: Path, reply: Reply) -> None:
+    """Give a LibreOffice PDF the reply's dates and author and a content-derived id."""
+    import pikepdf  # only needed for PDF output
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if "/Metadata" in pdf.Root:
+            del pdf.Root.Metadata
+        for key in ("/DocChecksum", "/ID"):  # LibreOffice's change with every export
+            if key in pdf.trailer:
+                del pdf.trailer[key]
+        info = pdf.docinfo
+        info["/Title"] = TEXT[reply.language].title
+        info["/Author"] = TEXT[reply.language].author
+        info["/CreationDate"] = info["/ModDate"] = pdf_date(reply.date)
+        pdf.save(path, deterministic_id=True)
+
+
+def noisy_page(page: PILImage, rng: random.Random) -> PILImage:
+    """A photocopier-like page: slightly rotated, blurred, noised (numpy optional), black and white."""
+    from PIL import Image, ImageFilter
+
+    image = page.convert("L").rotate(
+        rng.uniform(-0.9, 0.9), resample=Image.Resampling.BILINEAR, fillcolor=255, expand=False
+    )
+    image = image.filter(ImageFilter.GaussianBlur(0.7))
+    try:
+        import numpy as np
+    except ImportError:
+        pass
+    else:
+        generator = np.random.default_rng(rng.getrandbits(32))
+        pixels = np.asarray(image, dtype=np.int16) + generator.normal(0.0, 25.0, (image.height, image.width))
+        pixels[generator.random(pixels.shape) < 0.0004] = 0  # toner specks
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
+    return image.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE)
+
+
+def scan_pdf(pdf: Path, reply: Reply, target: Path, work: Path) -> None:
+    """Rasterise a PDF and reassemble the noisy page images into an image-only PDF (CCITT G4)."""
+    from PIL import Image
+
+    prefix = work / f"{reply.id}-page"
+    subprocess.run(
+        ["pdftoppm", "-r", str(SCAN_DPI), "-gray", "-png", str(pdf), str(prefix)], check=True, timeout=300
+    )
+    rng = random.Random(digest("scan", reply.id))
+    pages = [noisy_page(Image.open(p), rng) for p in sorted(work.glob(f"{reply.id}-page-*.png"))]
+    stamp = time.strptime(f"{reply.date:%Y%m%d}100000", "%Y%m%d%H%M%S")
+    pages[0].save(
+        target,
+        "PDF",
+        save_all=True,
+        append_images=pages[1:],
+        resolution=float(SCAN_DPI),
+        title=f"SCAN_{reply.date:%Y%m%d}",
+        creator="Scanner",
+        producer="Scanner",
+        creationDate=stamp,
+        modDate=stamp,
+    )
+
+
+def ascii_slug(text: str, separator: str = "_") -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", separator, plain).strip(separator)
+
+
+def attachment_name(reply: Reply) -> str:
+    return TEXT[reply.language].attachment.format(state=ascii_slug(reply.member_state)) + ".docx"
+
+
+def cover_text(reply: Reply) -> str:
+    return "\n\n".join(p for note in reply.cover_note for p in paragraphs_of(note)) + "\n"
+
+
+def build_eml(reply: Reply, docx_bytes: bytes) -> bytes:
+    """An e-mail from the mission to DPS: cover note as body, the docx attached."""
+    text = TEXT[reply.language]
+    slug = ascii_slug(reply.member_state, "").lower()
+    domain = f"mission-{slug}.example"
+    message = EmailMessage(policy=email.policy.default)
+    message["From"] = Address(f"{text.author} – {reply.as_written}", f"{text.mailbox}.{slug}", domain)
+    message["To"] = Address(addr_spec=DPS_ADDRESS)
+    offset = dt.timezone(dt.timedelta(hours=-4 if 3 <= reply.date.month <= 10 else -5))
+    message["Date"] = format_datetime(dt.datetime.combine(reply.date, dt.time(11, 30), offset))
+    message["Subject"] = text.subject.format(state=reply.as_written)
+    message["Message-ID"] = f"<{reply.id}.{reply.date:%Y%m%d}@{domain}>"
+    message.set_content(cover_text(reply))
+    message.add_attachment(
+        docx_bytes,
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename=attachment_name(reply),
+    )
+    message.set_boundary(f"=_mispa_{digest('boundary', reply.id):016x}")
+    return message.as_bytes()
+
+
+def build_zip(reply: Reply, docx_bytes: bytes) -> bytes:
+    """A zip holding the docx and a short cover letter."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zip_entry(attachment_name(reply), reply.date), docx_bytes)
+        letter = cover_text(reply).replace("\n", "\r\n").encode("utf-8")
+        archive.writestr(zip_entry(TEXT[reply.language].letter, reply.date), letter)
+    return out.getvalue()
+
+
+def convert_all(replies: Sequence[Reply], docx_files: dict[str, Path], work: Path) -> dict[str, Path]:
+    """Run LibreOffice once per target format; returns reply id -> converted file."""
+    converted: dict[str, Path] = {}
+    profile = work / "lo-profile"
+    for target in sorted(set(SOFFICE_TARGET.values())):
+        batch = [r for r in replies if SOFFICE_TARGET.get(r.format) == target]
+        if not batch:
+            continue
+        outdir = work / target
+        outdir.mkdir()
+        soffice_convert([docx_files[r.id] for r in batch], target, outdir, profile)
+        converted.update({r.id: outdir / f"{r.id}.{target}" for r in batch})
+    return converted
+
+
+def write_reply(reply: Reply, docx_file: Path, converted: dict[str, Path], out: Path, work: Path) -> Path:
+    """Produce the final reply file in its format."""
+    target = out / reply.filename
+    docx_bytes = docx_file.read_bytes()
+    if reply.format == "docx":
+        target.write_bytes(docx_bytes)
+    elif reply.format == "pdf":
+        shutil.copyfile(converted[reply.id], target)
+        fix_pdf_metadata(target, reply)
+    elif reply.format == "scan":
+        scan_pdf(converted[reply.id], reply, target, work)
+    elif reply.format in ("doc", "rtf"):
+        shutil.copyfile(converted[reply.id], target)
+    elif reply.format == "eml":
+        target.write_bytes(build_eml(reply, docx_bytes))
+    else:
+        target.write_bytes(build_zip(reply, docx_bytes))
+    return target
+
+
+def render(replies: Sequence[Reply], variants: dict[str, Variant], out: Path) -> list[Path]:
+    """Render the replies into out; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="mispa-generate-") as tmp:
+        work = Path(tmp)
+        docx_files = {}
+        for reply in replies:
+            docx_files[reply.id] = work / f"{reply.id}.docx"
+            docx_files[reply.id].write_bytes(build_docx(reply, variants[reply.id]))
+        converted = convert_all(replies, docx_files, work)
+        for reply in replies:
+            written.append(write_reply(reply, docx_files[reply.id], converted, out, work))
+    return written
+
+
+# --------------------------------------------------------------------------------------------------
+# Gold
+# --------------------------------------------------------------------------------------------------
+
+
+def gold_records(reply: Reply, file: str) -> list[dict[str, Any]]:
+    """One gold object per section (the plan included), in file order."""
+    return [
+        {
+            "file": file,
+            "source": reply.id,
+            "split": reply.split,
+            "language": reply.language,
+            "layout": reply.layout,
+            "format": reply.format,
+            "member_state": reply.member_state,
+            "kind": section.kind,
+            "title": section.title,
+            "declared_pillar": section.declared_pillar,
+            "pillars": list(section.pillars),
+            "themes": list(section.themes),
+            "institution": dict(section.institution),
+            "fields": {} if reply.layout == "narrative" else dict(section.fields),
+        }
+        for section in reply.sections
+    ]
+
+
+def write_gold(replies: Sequence[Reply], gold: Path, out: Path) -> int:
+    """Write gold.jsonl sorted by file, then order in the file; returns the number of lines."""
+    prefix = Path(os.path.relpath(out.resolve(), gold.resolve().parent))
+    records = [r for reply in replies for r in gold_records(reply, (prefix / reply.filename).as_posix())]
+    records.sort(key=lambda r: r["file"])  # stable: keeps the order inside a file
+    gold.parent.mkdir(parents=True, exist_ok=True)
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return len(records)
+
+
+def remove_stale(replies: Sequence[Reply], out: Path) -> list[Path]:
+    """Delete reply files in out that no source produces (after a format change or a removed source)."""
+    expected = {r.filename for r in replies}
+    suffixes = {f".{ext}" for ext in EXTENSIONS.values()}
+    stale = [p for p in sorted(out.iterdir()) if p.suffix in suffixes and p.name not in expected]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
+def update_provenance(replies: Sequence[Reply], provenance: Path, out: Path) -> bool:
+    """Rewrite the held-out list between the markers of PROVENANCE.md; True if the file changed."""
+    if not provenance.exists():
+        return False
+    text = provenance.read_text(encoding="utf-8")
+    prefix = Path(os.path.relpath(out.resolve(), provenance.resolve().parent)).as_posix()
+    lines = [
+        f"- `{prefix}/{r.filename}` – {r.member_state}, {r.language}, {r.layout} layout, {r.format} "
+        f"({len(r.sections)} sections)"
+        for r in replies
+        if r.split == "heldout"
+    ]
+    block = "\n".join([HELDOUT_START, *(lines or ["- (none yet)"]), HELDOUT_END])
+    pattern = re.compile(re.escape(HELDOUT_START) + ".*?" + re.escape(HELDOUT_END), re.DOTALL)
+    updated = pattern.sub(lambda _: block, text)
+    if updated == text:
+        return False
+    provenance.write_text(updated, encoding="utf-8")
+    return True
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+
+
+def shown(path: Path) -> str:
+    """A path for messages: relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--source", type=Path, default=HERE / "source", help="directory of <id>.json sources")
+    parser.add_argument("--out", type=Path, default=HERE / "replies", help="directory for the reply files")
+    parser.add_argument("--gold", type=Path, default=HERE / "gold.jsonl", help="gold labels (JSON lines)")
+    parser.add_argument(
+        "--provenance",
+        type=Path,
+        help="PROVENANCE.md whose held-out list is kept in sync (default: next to --gold)",
+    )
+    parser.add_argument("--only", nargs="+", metavar="ID", help="render only these replies")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    replies = load_sources(args.source)
+    if not replies:
+        raise SystemExit(f"no sources in {args.source}")
+    known = {r.id for r in replies}
+    unknown = sorted(set(args.only or ()) - known)
+    if unknown:
+        raise SystemExit(f"unknown id(s): {', '.join(unknown)}")
+    selected = [r for r in replies if not args.only or r.id in args.only]
+    for path in render(selected, assign_variants(replies), args.out):
+        print(f"wrote {shown(path)}")
+    if not args.only:
+        for path in remove_stale(replies, args.out):
+            print(f"removed {shown(path)}")
+    count = write_gold(replies, args.gold, args.out)
+    print(f"wrote {shown(args.gold)} ({count} sections from {len(replies)} replies)")
+    provenance = args.provenance or args.gold.parent / "PROVENANCE.md"
+    if update_provenance(replies, provenance, args.out):
+        print(f"wrote {shown(provenance)} (held-out list)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
