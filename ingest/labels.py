@@ -61,13 +61,13 @@ def _label_table(path: Path = DATA / "labels.toml") -> dict[str, str]:
     return table
 
 
-def match_label(line: str, *, fuzzy: bool = True, alone_ok: bool = True) -> LabelMatch | None:
+def match_label(line: str, *, fuzzy: bool = True, alone_ok: bool = True, exact: bool = False) -> LabelMatch | None:
     """Return the field a line starts with, e.g. "Población meta: jóvenes" -> target_population."""
     table = _label_table()
     colon = line.find(":")
     if 0 < colon <= _MAX_LABEL:
         head, rest = line[:colon], line[colon + 1:]
-        field = _lookup(head, table, fuzzy)
+        field = table.get(_key(head)) if exact else _lookup(head, table, fuzzy)
         if field:
             return LabelMatch(field, rest.strip(), head.strip())
     if alone_ok and len(line) <= _MAX_LABEL:

@@ -206,9 +206,10 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
     while i < len(lines):
         m = match_label(lines[i])
         used = 1
-        if m is None and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX]:
-            m = match_label(lines[i] + " " + lines[i + 1], fuzzy=False, alone_ok=False)
-            used = 2 if m is not None else 1
+        if (m is None or not m.value) and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX]:
+            joined = match_label(lines[i] + " " + lines[i + 1], alone_ok=False, exact=True)  # label over two lines
+            if joined is not None:
+                m, used = joined, 2
         if m is not None and not _plausible(m, lines[i], first):
             m = None
         if m is None:

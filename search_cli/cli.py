@@ -59,7 +59,7 @@ def main() -> None:
     cli(prog_name="mispa")
 
 
-from . import commands_catalog, commands_classify  # noqa: E402,F401  (registers commands on ``cli``)
+from . import commands_catalog, commands_classify, commands_search  # noqa: E402,F401  (registers commands on ``cli``)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -33,7 +33,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
     """
     from ingest.pipeline import IngestOptions, ingest_paths, iter_files
 
-    from .wiring import index_updater, make_tagger
+    from .wiring import make_tagger, refresh_index
 
     options = IngestOptions(country=country, year=year, retry=retry)
     files = list(iter_files(paths))
@@ -45,8 +45,12 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
             if not as_json and outcome.status not in ("ok", "duplicate"):
                 click.echo(f"{outcome.path}: {outcome.status}: {outcome.reason}", err=True)
 
-        report = ingest_paths(files, obj.catalog, options, tagger=make_tagger(),
-                              on_commit=index_updater(obj), progress=progress)
+        report = ingest_paths(files, obj.catalog, options, tagger=make_tagger(), progress=progress)
+    new_ids = [i for f in report.files for i in f.section_ids]
+    try:
+        refresh_index(obj.catalog, obj.settings.index_dir, new_ids)
+    except Exception as exc:  # the catalog holds everything; the index can be rebuilt
+        click.echo(f"warning: search index not updated ({exc}); run `mispa reindex`", err=True)
     if as_json:
         click.echo(to_json({"files": [{"path": f.path, "status": str(f.status), "reason": f.reason,
                                        "sections": f.sections} for f in report.files],

@@ -30,3 +30,16 @@ def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
         "fields": row["fields"], "source_file": row["file_name"], "pages": pages(row),
         "year": row.get("year"), "reply_date": row.get("reply_date"),
     }
+
+
+def index_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
+    """The plain record the index package takes for one catalog section."""
+    return {
+        "id": row["id"], "kind": row["kind"], "title": row["title"], "member_state": row["member_state"] or "",
+        "language": row["language"] or "", "year": row.get("year"), "date": row.get("reply_date"),
+        "pillars": sorted(int(t.code) for t in tags if t.kind == "pillar"),
+        "themes": sorted(t.code for t in tags if t.kind == "theme"),
+        "institution": row["institution"], "text": row["text"], "fields": row["fields"],
+        "source_file": row["file_name"], "pages": pages(row), "ocr": False,
+        "tag_sources": {t.code: t.source for t in tags},
+    }

@@ -1,8 +1,11 @@
-"""Compose the pipeline's steps: the tagger from classify, the index updater from index."""
+"""Compose the pipeline's steps: the tagger from classify, the index from the catalog."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .records import index_record
 
 
 def make_tagger() -> Callable[[Any], tuple[list[Any], str]]:
@@ -10,5 +13,21 @@ def make_tagger() -> Callable[[Any], tuple[list[Any], str]]:
     return tag_section
 
 
-def index_updater(obj: Any) -> Callable[[list[str]], None] | None:
-    return None
+def records(catalog: Any, ids: Iterable[str] | None = None) -> Iterable[dict[str, Any]]:
+    """Index records for the given section ids (all sections when None)."""
+    if ids is None:
+        rows: Iterable[dict[str, Any]] = catalog.iter_sections()
+    else:
+        rows = (r for r in (catalog.get_section(i) for i in ids) if r is not None)
+    for row in rows:
+        yield index_record(row, catalog.tags_for(row["id"]))
+
+
+def refresh_index(catalog: Any, index_dir: Path, ids: list[str]) -> None:
+    """Bring the index in step after a batch: update it, or build it whole when there is none yet."""
+    import index
+    state = index.index_status(index_dir).state
+    if state == index.IndexState.MISSING:
+        index.build_index(records(catalog), index_dir)
+    elif ids:
+        index.update_sections(index_dir, records(catalog, ids))

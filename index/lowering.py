@@ -1,0 +1,198 @@
+"""Lowering: map a parsed (and translated) query tree onto the index's real fields.
+
+A free word becomes title + body (folded) + the four stemmed fields, each analyzed
+by that field's own analyzer; a translated word (`text@es`) only title + `stem_es`.
+Facet values are matched case- and accent-insensitively against the index's labels.
+Wildcards, fuzzy terms and ranges are expanded here against the index vocabulary and
+refused when they would need a leading wildcard or expand to too many words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import islice
+
+from whoosh import query
+from whoosh.reading import IndexReader
+
+from index.errors import QueryTooBroadError
+from index.schema import FACET_FIELDS, PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
+from index.settings import IndexSettings
+from index.translate import DEFAULT_FIELD, content_words, fold, word_keys
+
+FREE_FIELDS = ("title", "body", *STEM_FIELDS.values())
+FOLDED_FIELDS = ("title", "body")
+NOTHING = query.Term("id", "\x00")  # matches no document (a NullQuery would vanish in And)
+
+
+@dataclass(frozen=True, slots=True)
+class Lowering:
+    """What lowering needs: the reader, limits and the facet labels."""
+
+    reader: IndexReader
+    settings: IndexSettings
+    labels: Mapping[str, Mapping[str, str]]  # facet field -> folded value -> label
+
+    def field_query(self, field: str, text: str, boost: float = 1.0,
+                    slop: int = 1) -> query.Query | None:
+        """`text` analyzed by the field's analyzer: None, a Term, or a Phrase."""
+        analyzer = self.reader.schema[field].analyzer
+        tokens = [t.text for t in analyzer(text, mode="query")]
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return query.Term(field, tokens[0], boost=boost)
+        return query.Phrase(field, tokens, slop=slop, boost=boost)
+
+    def stem_query(self, field: str, word: str) -> query.Query | None:
+        """A word in a stemmed field, OR-ed with the stems of its singular/plural forms."""
+        lang = field.rsplit("_", 1)[-1]
+        analyzer = self.reader.schema[field].analyzer
+        stems: dict[str, None] = {}
+        for form in (word, *sorted(word_keys(word)), *sorted(plural_forms(word, lang))):
+            tokens = [t.text for t in analyzer(form, mode="query")]
+            if len(tokens) > 1:
+                return self.field_query(field, word)
+            stems.update(dict.fromkeys(tokens))
+        terms = [query.Term(field, stem) for stem in stems]
+        return terms[0] if len(terms) == 1 else (query.Or(terms) if terms else None)
+
+    def pairs_query(self, lang: str, text: str) -> query.Query | None:
+        """A phrase in one language: And of its consecutive stemmed word pairs."""
+        tokens = [t.text for t in self.reader.schema[STEM_FIELDS[lang]].analyzer(text, mode="query")]
+        if len(tokens) < 2:
+            return query.Term(STEM_FIELDS[lang], tokens[0]) if tokens else None
+        pairs = [query.Term(PAIR_FIELDS[lang], a + PAIR_SEP + b) for a, b in zip(tokens, tokens[1:])]
+        return pairs[0] if len(pairs) == 1 else query.And(pairs)
+
+    def bounded(self, node: query.MultiTerm, shown: str) -> query.Query:
+        """Expand a wildcard/fuzzy/range node to at most `max_expansions` words."""
+        cap = self.settings.max_expansions
+        texts = list(islice(node._btexts(self.reader), cap + 1))
+        if len(texts) > cap:
+            raise QueryTooBroadError(
+                f"{shown} matches more than {cap} words in the index; make it more specific")
+        if not texts:
+            return NOTHING
+        terms = [query.Term(node.fieldname, t.decode("utf-8") if isinstance(t, bytes) else t)
+                 for t in texts]
+        return query.Or(terms, boost=node.boost)
+
+
+def plural_forms(word: str, lang: str) -> set[str]:
+    """Simple plural of `word` in `lang` (Snowball stems singular and plural apart:
+    es `joven` -> `jov` but `jóvenes` -> `joven`)."""
+    w = word.lower()
+    if len(w) < 3 or not w.isalpha():
+        return set()
+    vowel = w[-1] in "aeiouáéíóúâêôãõ"
+    if lang == "es":
+        return {w + ("s" if vowel else "es")}
+    if lang == "pt":
+        rules = {"ão": "ões", "m": "ns", "l": "is"}
+        for end, repl in rules.items():
+            if w.endswith(end):
+                return {w[: -len(end)] + repl}
+        return {w + ("s" if vowel else "es")}
+    if lang == "fr":
+        return {w[:-2] + "aux"} if w.endswith("al") else {w + ("x" if w.endswith("eau") else "s")}
+    if w.endswith("y") and not vowel and w[-2] not in "aeiou":
+        return {w[:-1] + "ies"}
+    return {w + ("es" if w.endswith(("s", "x", "ch", "sh")) else "s")}
+
+
+def _fields_for(fieldname: str) -> tuple[str, ...]:
+    if fieldname == DEFAULT_FIELD:
+        return FREE_FIELDS
+    if fieldname.startswith(DEFAULT_FIELD + "@"):
+        return ("title", STEM_FIELDS[fieldname.split("@", 1)[1]])
+    return (fieldname,)
+
+
+def _any(parts: list[query.Query | None], boost: float) -> query.Query | None:
+    kept = [p for p in parts if p is not None]
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 and boost == 1.0 else query.Or(kept, boost=boost)
+
+
+def _lower_words(q: query.Term | query.Phrase, ctx: Lowering) -> query.Query | None:
+    if q.fieldname in FACET_FIELDS and isinstance(q, query.Term):
+        label = ctx.labels.get(q.fieldname, {}).get(fold(str(q.text)), str(q.text))
+        return query.Term(q.fieldname, label, boost=q.boost)
+    if q.fieldname == "id":
+        return q
+    if isinstance(q, query.Phrase) and q.fieldname.startswith(DEFAULT_FIELD + "@"):
+        # A translated phrase matches its words anywhere in the section: exact phrase
+        # matching walks positions in Python and would dominate the query time.
+        words = [lower(query.Term(q.fieldname, w), ctx) for w in content_words(" ".join(q.words))]
+        kept = [w for w in words if w is not None]
+        return query.And(kept, boost=q.boost) if kept else None
+    if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD and q.slop <= 1:
+        text = " ".join(q.words)
+        parts = [ctx.field_query("title", text)]
+        parts += [ctx.pairs_query(lang, text) for lang in STEM_FIELDS]
+        return _any(parts, q.boost)
+    if isinstance(q, query.Phrase):
+        text, slop = " ".join(q.words), q.slop
+        return _any([ctx.field_query(f, text, slop=slop) for f in _fields_for(q.fieldname)],
+                    q.boost)
+    parts = [ctx.field_query(f, str(q.text)) if f in FOLDED_FIELDS else ctx.stem_query(f, str(q.text))
+             for f in _fields_for(q.fieldname)]
+    return _any(parts, q.boost)
+
+
+def _lower_multiterm(q: query.MultiTerm, ctx: Lowering) -> query.Query:
+    settings = ctx.settings
+    shown = f"{q.fieldname}:{getattr(q, 'text', '')}" if q.fieldname != DEFAULT_FIELD else str(
+        getattr(q, "text", q))
+    if isinstance(q, (query.Wildcard, query.Prefix)):
+        head = str(q.text).split("*")[0].split("?")[0]
+        if len(head) < settings.min_prefix:
+            raise QueryTooBroadError(
+                f"{shown!r}: a wildcard needs at least {settings.min_prefix} letters before * or ?")
+    if isinstance(q, query.FuzzyTerm):
+        q = query.FuzzyTerm(q.fieldname, q.text, q.boost,
+                            min(q.maxdist, settings.max_fuzzy_distance), max(q.prefixlength, 1))
+    fields = FOLDED_FIELDS if q.fieldname == DEFAULT_FIELD else (q.fieldname,)
+    parts: list[query.Query | None] = []
+    for field in fields:
+        node = _retarget(q, field)
+        parts.append(ctx.bounded(node, shown))
+    return _any(parts, 1.0) or NOTHING
+
+
+def _retarget(q: query.MultiTerm, field: str) -> query.MultiTerm:
+    clone = q.copy()
+    clone.fieldname = field
+    if field in FOLDED_FIELDS and hasattr(clone, "text"):
+        clone.text = fold(str(clone.text))
+    if isinstance(clone, query.TermRange) and field in FOLDED_FIELDS:
+        clone.start = fold(str(clone.start)) if clone.start else clone.start
+        clone.end = fold(str(clone.end)) if clone.end else clone.end
+    return clone
+
+
+def lower(q: query.Query, ctx: Lowering) -> query.Query | None:
+    """The query on real index fields (None when nothing searchable is left)."""
+    if isinstance(q, (query.Term, query.Phrase)):
+        return _lower_words(q, ctx)
+    if isinstance(q, query.Every):
+        if q.fieldname in (None, DEFAULT_FIELD) or str(q.fieldname).startswith(DEFAULT_FIELD):
+            return query.Every()
+        return q
+    if isinstance(q, query.MultiTerm):
+        return _lower_multiterm(q, ctx)
+    if isinstance(q, query.Not):
+        inner = lower(q.query, ctx)
+        return query.Not(inner) if inner is not None else None
+    if isinstance(q, query.CompoundQuery):
+        kids = [k for k in (lower(c, ctx) for c in q.subqueries) if k is not None]
+        return type(q)(kids, boost=q.boost) if kids else None
+    if isinstance(q, query.BinaryQuery):
+        a, b = lower(q.a, ctx), lower(q.b, ctx)
+        if a is None:
+            return None
+        return a if b is None else type(q)(a, b)
+    return q

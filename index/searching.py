@@ -1,0 +1,182 @@
+"""search() and similar(): query the index, return plain dataclasses.
+
+A search parses and checks the query, optionally translates it (translate.py), lowers
+it onto the index fields (lowering.py), then:
+- computes the set of ALL matching documents (docsets.py) for the total and the facet
+  counts (facets.py), intersected with the filters;
+- asks Whoosh only for the requested page of the best hits (or sorts the matched set
+  by a precomputed key for sort=country|date);
+- highlights the page's hits and, when a word of the query finds nothing, suggests a
+  correction from the index's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+
+from index.errors import InvalidFilterError, SearchIndexError, SectionNotFoundError
+from index.lowering import Lowering, lower
+from index.model import Hit, SearchResult, SortOrder
+from index.opening import OpenIndex, open_index
+from index.querying import describe, free_terms, parse
+from index.ranking import Ranker
+from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
+from index.settings import DEFAULT_SETTINGS, IndexSettings
+from index.snippets import make_snippet, terms_by_field
+from index.translate import DEFAULT_FIELD, default_dictionary, expand, fold
+
+FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
+                 "themes": "themes", "member_state": "member_state", "country": "member_state",
+                 "kind": "kind", "language": "language", "year": "year"}
+Filters = Mapping[str, Any]
+
+
+def _filter_docs(opened: OpenIndex, filters: Filters | None) -> set[int] | None:
+    """Documents passing all filters (any-of within one filter), or None for no filter."""
+    sets = []
+    for key, value in (filters or {}).items():
+        if key not in FILTER_FIELDS:
+            raise InvalidFilterError(
+                f"Unknown filter {key!r}; use one of: {', '.join(sorted(FILTER_FIELDS))}")
+        values = [value] if isinstance(value, (str, int)) else list(value or ())
+        if not values:
+            continue
+        field = FILTER_FIELDS[key]
+        labels = opened.labels[field]
+        sets.append(opened.evaluator.union(
+            opened.evaluator.term(field, labels.get(fold(str(v)), str(v))) for v in values))
+    if not sets:
+        return None
+    sets.sort(key=len)
+    return set(sets[0]).intersection(*sets[1:])
+
+
+def _stored_hit(opened: OpenIndex, docnum: int, score: float | None, snippet: str) -> Hit:
+    s = opened.searcher.stored_fields(docnum)
+    year = str(s.get("year") or "")
+    return Hit(
+        id=s["id"], title=s.get("title", ""), member_state=s.get("member_state", ""),
+        kind=s.get("kind", ""), language=s.get("language", ""),
+        pillars=tuple(int(p) for p in str(s.get("pillars") or "").split(",") if p.isdigit()),
+        themes=tuple(t for t in str(s.get("themes") or "").split(",") if t),
+        year=int(year) if year.isdigit() else None, score=score, snippet=snippet,
+        ocr=bool(s.get("ocr", False)), institution=s.get("institution", ""),
+        date=s.get("date"), source_file=s.get("source_file", ""), pages=s.get("pages"))
+
+
+def _page_docnums(
+    opened: OpenIndex, lowered: wq.Query | None, docs: frozenset[int] | set[int],
+    page: int, limit: int, sort: str,
+) -> list[tuple[int, float | None]]:
+    wanted = page * limit
+    if lowered is None or not docs:
+        return []
+    if sort == SortOrder.RELEVANCE and not isinstance(lowered, wq.Every):
+        ranked = Ranker(opened.evaluator, opened.facets).top(lowered, docs, wanted)
+        return [(d, score) for d, score in ranked[wanted - limit:]]
+    order = "country" if sort == SortOrder.COUNTRY else "date"
+    best = heapq.nsmallest(wanted, docs, key=opened.sort_key(order).__getitem__)
+    return [(d, None) for d in best[wanted - limit:]]
+
+
+def _suggest(opened: OpenIndex, ctx: Lowering, parsed: wq.Query, text: str) -> str | None:
+    """The query with each word that finds nothing replaced by its nearest index word."""
+    corrected, changed = text, False
+    for word in dict.fromkeys(free_terms(parsed)):
+        lowered = lower(wq.Term(DEFAULT_FIELD, word), ctx)
+        if lowered is None or opened.evaluator.docs(lowered):
+            continue
+        found = opened.searcher.suggest("body", fold(word), limit=1, maxdist=2, prefix=1)
+        if found and found[0] != fold(word):
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+            corrected, changed = pattern.sub(found[0], corrected), True
+    return corrected if changed else None
+
+
+def _highlight_terms(lowered: wq.Query | None) -> Iterator[tuple[str, str]]:
+    """(field, word) of every leaf; a word pair counts as both words of the stem field."""
+    pair_to_stem = {pair: STEM_FIELDS[lang] for lang, pair in PAIR_FIELDS.items()}
+    for leaf in lowered.leaves() if lowered is not None else ():
+        for field, text in leaf.terms(phrases=True):
+            if field in pair_to_stem:
+                for word in str(text).split(PAIR_SEP):
+                    yield pair_to_stem[field], word
+            else:
+                yield field, str(text)
+
+
+def _check_paging(page: int, limit: int, sort: str) -> str:
+    if page < 1 or not 0 <= limit <= 1000:
+        raise SearchIndexError(f"page must be >= 1 and limit 0..1000 (got page={page}, limit={limit})")
+    try:
+        return SortOrder(sort).value
+    except ValueError:
+        raise SearchIndexError(f"Unknown sort {sort!r}; use relevance, country or date") from None
+
+
+def search(
+    index_dir: str | Path,
+    query: str = "",
+    filters: Filters | None = None,
+    page: int = 1,
+    limit: int = 10,
+    sort: str = "relevance",
+    translate: bool = True,
+    *,
+    settings: IndexSettings | None = None,
+) -> SearchResult:
+    """Full-text search with facet counts over the whole result set.
+
+    >>> search("mispa-data/index", "domestic violence", {"pillar": [2]}).total  # doctest: +SKIP
+    14
+    """
+    settings = settings or DEFAULT_SETTINGS
+    sort = _check_paging(page, limit, sort)
+    parsed = parse(query, settings)
+    tree = parsed
+    if translate:
+        tree = expand(parsed, default_dictionary(), settings.expansions_per_language,
+                      settings.expansion_boost)
+    opened = open_index(index_dir)
+    ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
+    lowered = lower(tree, ctx)
+    allowed = _filter_docs(opened, filters)
+    docs = opened.evaluator.docs(lowered) if lowered is not None else frozenset()
+    if allowed is not None:
+        docs = docs & allowed
+    terms = terms_by_field(_highlight_terms(lowered))
+    hits = [
+        _stored_hit(opened, d, score,
+                    make_snippet(opened.searcher.stored_fields(d), terms, settings))
+        for d, score in _page_docnums(opened, lowered, docs, page, limit, sort)
+    ]
+    return SearchResult(
+        query=query, total=len(docs), page=page, hits=hits, facets=opened.facets.count(docs),
+        suggestion=_suggest(opened, ctx, parsed, query), expanded_query=describe(tree),
+        limit=limit, sort=sort)
+
+
+def similar(
+    index_dir: str | Path, section_id: str, limit: int = 10,
+    *, settings: IndexSettings | None = None,
+) -> list[Hit]:
+    """Sections most like `section_id` (more-like-this on its language's stemmed text)."""
+    settings = settings or DEFAULT_SETTINGS
+    opened = open_index(index_dir)
+    searcher = opened.searcher
+    docnum = searcher.document_number(id=section_id)
+    if docnum is None:
+        raise SectionNotFoundError(f"No section with id {section_id!r} in the search index")
+    stored = searcher.stored_fields(docnum)
+    field = STEM_FIELDS.get(str(stored.get("language")), "body")
+    text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
+    results = searcher.more_like(docnum, field, text=text, top=limit, numterms=15)
+    return [_stored_hit(opened, hit.docnum, float(hit.score),
+                        str(searcher.stored_fields(hit.docnum).get("excerpt") or ""))
+            for hit in results]

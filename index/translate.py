@@ -1,0 +1,219 @@
+"""Cross-language query expansion from the taxonomy and a small domain glossary.
+
+A query word or phrase that matches a concept (a taxonomy area's terms, or a row of
+`data/glossary.tsv`) is OR-ed with the concept's terms in the OTHER languages, at a
+lower weight than the original. Matching compares folded, lowercased words and also
+tries simple plural stripping, ignoring stop words: `violencias domesticas` matches
+`violencia doméstica`. Longest match wins, so `domestic violence` expands as one
+concept before `violence` would. The glossary and the taxonomy load lazily, once.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from whoosh import query
+
+from index.schema import LANGUAGES, all_stopwords
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIELD = "text"  # the virtual field free words are parsed into
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+_taxonomy_override: list[Any] = []
+
+
+def fold(word: str) -> str:
+    """Lowercase and strip accents: `Policía` -> `policia`."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def word_keys(word: str) -> frozenset[str]:
+    """The folded word plus simple singular forms (es/pt/fr/en plural stripping)."""
+    w = fold(word)
+    keys = {w}
+    if len(w) > 3:
+        for suffix, repl in (("ies", "y"), ("oes", "ao"), ("ais", "al"), ("eis", "el"),
+                             ("es", ""), ("s", "")):
+            if w.endswith(suffix):
+                keys.add(w[: -len(suffix)] + repl)
+    return frozenset(keys)
+
+
+def content_words(text: str) -> list[str]:
+    """Words of a phrase without the stop words of any of the four languages."""
+    stops = all_stopwords()
+    return [w for w in _WORD.findall(text) if fold(w) not in stops]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One idea named in several languages: lang -> phrases, best first."""
+
+    source: str  # "glossary" or "taxonomy:2.4"
+    terms: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A concept found at some position of the query's words."""
+
+    length: int
+    concept: Concept
+    lang: str  # language of the phrase the query words matched
+
+
+class Dictionary:
+    """Concepts indexed by the keys of their first content word."""
+
+    def __init__(self, concepts: Iterable[Concept]) -> None:
+        self.concepts = list(concepts)
+        self._by_key: dict[str, list[tuple[tuple[frozenset[str], ...], Concept, str]]] = {}
+        for concept in self.concepts:
+            for lang, phrases in concept.terms.items():
+                for phrase in phrases:
+                    keysets = tuple(word_keys(w) for w in content_words(phrase))
+                    for key in keysets[0] if keysets else ():
+                        self._by_key.setdefault(key, []).append((keysets, concept, lang))
+
+    def matches_at(self, words: Sequence[str], start: int) -> list[Match]:
+        """The longest concepts whose words match `words[start:]`."""
+        found: list[Match] = []
+        seen: set[tuple[int, int, str]] = set()
+        for key in word_keys(words[start]):
+            for keysets, concept, lang in self._by_key.get(key, ()):
+                n = len(keysets)
+                window = words[start:start + n]
+                if len(window) == n and all(word_keys(w) & k for w, k in zip(window, keysets)):
+                    if (n, id(concept), lang) not in seen:
+                        seen.add((n, id(concept), lang))
+                        found.append(Match(n, concept, lang))
+        longest = max((m.length for m in found), default=0)
+        return [m for m in found if m.length == longest]
+
+    def exact(self, words: Sequence[str]) -> list[Match]:
+        """Concepts matching all of `words` (a quoted phrase)."""
+        return [m for m in self.matches_at(words, 0) if m.length == len(words)] if words else []
+
+
+def load_glossary() -> list[Concept]:
+    """Rows of `index/data/glossary.tsv` (columns en, es, pt, fr; `|` separates variants)."""
+    text = resources.files("index").joinpath("data/glossary.tsv").read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    return [
+        Concept("glossary", {lang: tuple(v.strip() for v in row[lang].split("|") if v.strip())
+                             for lang in LANGUAGES if row.get(lang)})
+        for row in rows
+    ]
+
+
+def taxonomy_concepts(taxonomy: Any) -> list[Concept]:
+    """One concept per taxonomy area: its strong (not weak) terms, heaviest first."""
+    by_area: dict[str, dict[str, list[tuple[float, str]]]] = {}
+    for term in taxonomy.terms:
+        if term.weak or term.lang not in LANGUAGES:
+            continue
+        by_area.setdefault(str(term.area), {}).setdefault(term.lang, []).append(
+            (-float(term.weight), term.text))
+    # A stable sort on weight alone keeps the file's order among equal weights.
+    return [
+        Concept(f"taxonomy:{area}", {
+            lang: tuple(t for _, t in sorted(items, key=lambda item: item[0]))
+            for lang, items in langs.items()})
+        for area, langs in sorted(by_area.items())
+    ]
+
+
+def use_taxonomy(taxonomy: Any | None) -> None:
+    """Expand with this taxonomy instead of `classify.taxonomy.load_taxonomy()`."""
+    _taxonomy_override[:] = [taxonomy] if taxonomy is not None else []
+    default_dictionary.cache_clear()
+
+
+def _load_taxonomy() -> Any | None:
+    if _taxonomy_override:
+        return _taxonomy_override[0]
+    try:
+        from classify.taxonomy import load_taxonomy  # only when a query is translated
+        return load_taxonomy()
+    except Exception as exc:  # a broken taxonomy must not break search
+        log.warning("taxonomy unavailable, expanding with the glossary only: %s", exc)
+        return None
+
+
+@lru_cache(maxsize=1)
+def default_dictionary() -> Dictionary:
+    """Glossary + taxonomy concepts, loaded on first use and kept."""
+    taxonomy = _load_taxonomy()
+    concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
+    return Dictionary([*concepts, *load_glossary()])
+
+
+def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[query.Query]:
+    matched_langs = {m.lang for m in matches}
+    alts: list[query.Query] = []
+    seen: set[tuple[str, str]] = set()
+    for match in matches:
+        for lang in LANGUAGES:
+            if lang in matched_langs:
+                continue
+            for phrase in match.concept.terms.get(lang, ())[:per_lang]:
+                if (lang, fold(phrase)) in seen:
+                    continue
+                seen.add((lang, fold(phrase)))
+                words, field = _WORD.findall(phrase), f"{DEFAULT_FIELD}@{lang}"
+                alts.append(query.Term(field, words[0], boost=boost) if len(words) == 1
+                            else query.Phrase(field, words, boost=boost))
+    return alts
+
+
+def _expand_run(terms: list[query.Term], d: Dictionary, per_lang: int,
+                boost: float) -> list[query.Query]:
+    words, out, i = [t.text for t in terms], [], 0
+    while i < len(terms):
+        matches = d.matches_at(words, i)
+        if not matches:
+            out.append(terms[i])
+            i += 1
+            continue
+        n = matches[0].length
+        base: query.Query = terms[i] if n == 1 else query.And(terms[i:i + n])
+        out.append(query.Or([base, *_alternatives(matches, per_lang, boost)]))
+        i += n
+    return out
+
+
+def _is_free_term(q: query.Query) -> bool:
+    return isinstance(q, query.Term) and q.fieldname == DEFAULT_FIELD
+
+
+def expand(q: query.Query, d: Dictionary, per_lang: int = 2, boost: float = 0.4) -> query.Query:
+    """Return `q` with translated alternatives OR-ed to the words and phrases that match."""
+    if _is_free_term(q):
+        return _expand_run([q], d, per_lang, boost)[0]
+    if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
+        matches = d.exact(content_words(" ".join(q.words)))
+        return query.Or([q, *_alternatives(matches, per_lang, boost)]) if matches else q
+    if isinstance(q, query.And):
+        kids, out, i = list(q.subqueries), [], 0
+        while i < len(kids):
+            j = i
+            while j < len(kids) and _is_free_term(kids[j]):
+                j += 1
+            if j > i:
+                out.extend(_expand_run(kids[i:j], d, per_lang, boost))
+                i = j
+            else:
+                out.append(expand(kids[i], d, per_lang, boost))
+                i += 1
+        return query.And(out, boost=q.boost)
+    return q.apply(lambda child: expand(child, d, per_lang, boost))

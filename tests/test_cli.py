@@ -1,0 +1,77 @@
+"""The mispa command through click's CliRunner: exit codes, JSON output, duplicates, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from search_cli.cli import cli
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies"
+
+
+def run(*args: str, data: Path):
+    return CliRunner().invoke(cli, ["--data-dir", str(data), *args], catch_exceptions=False)
+
+
+def test_ingest_json_accounts_for_every_file_and_exits_1_on_failure(tmp_path):
+    (tmp_path / "in").mkdir()
+    good = tmp_path / "in" / "cri.docx"
+    good.write_bytes((CORPUS / "cri-2013-table.docx").read_bytes())
+    (tmp_path / "in" / "empty.pdf").write_bytes(b"")
+    (tmp_path / "in" / "notes.xyz").write_bytes(b"\x00\x01\x02 unknown")
+    result = run("ingest", "--json", str(tmp_path / "in"), data=tmp_path / "d")
+    assert result.exit_code == 1
+    out = json.loads(result.output)
+    by_name = {Path(f["path"]).name: f for f in out["files"]}
+    assert by_name["cri.docx"]["status"] == "ok" and by_name["cri.docx"]["sections"] == 5
+    assert by_name["empty.pdf"]["status"] == "empty"
+    assert by_name["notes.xyz"]["status"] == "unsupported" and by_name["notes.xyz"]["reason"]
+    assert out["totals"]["files"] == 3
+
+
+def test_reingest_is_a_duplicate_and_changes_nothing(tmp_path):
+    path = str(CORPUS / "jam-2013-table.docx")
+    first = json.loads(run("ingest", "--json", path, data=tmp_path).output)
+    again = run("ingest", "--json", path, data=tmp_path)
+    assert again.exit_code == 0
+    (entry,) = json.loads(again.output)["files"]
+    assert entry["status"] == "duplicate" and "already in the catalog" in entry["reason"]
+    assert first["totals"]["sections"] == 5
+    status = json.loads(run("status", "--format", "json", data=tmp_path).output)
+    assert status["documents"] == {"ok": 1}
+
+
+def test_export_jsonl_carries_fields_and_tags(tmp_path):
+    run("ingest", str(CORPUS / "bra-2013-table.docx"), data=tmp_path)
+    records = [json.loads(line) for line in run("export", data=tmp_path).output.splitlines()]
+    assert {r["kind"] for r in records} == {"plan", "program", "lesson", "practice"}
+    program = next(r for r in records if r["kind"] == "program")
+    for key in ("id", "title", "member_state", "language", "institution", "declared_pillar", "pillars",
+                "themes", "fields", "source_file", "pages"):
+        assert key in program
+    assert program["member_state"] == "Brazil" and program["language"] == "pt"
+    assert program["pillars"] and all(isinstance(p, int) for p in program["pillars"])
+    tagged = next(t for t in program["tags"] if t["source"] == "text" or t["evidence"])
+    assert {"score", "source", "evidence"} <= tagged.keys()
+    csv_out = run("export", "--format", "csv", data=tmp_path).output
+    assert csv_out.splitlines()[0].startswith("id,kind,title,member_state")
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MISPA_DATA_DIR", str(tmp_path / "envdata"))
+    result = CliRunner().invoke(cli, ["status"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert (tmp_path / "envdata" / "catalog.sqlite").exists()
+
+
+def test_usage_error_exits_2(tmp_path):
+    assert run("ingest", data=tmp_path).exit_code == 2
+    assert run("ingest", str(tmp_path / "nope"), data=tmp_path).exit_code == 2
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), name

@@ -1,0 +1,65 @@
+"""Golden tests over the sample corpus: every gold section is found with the right kind, title,
+member state and language, and the fields each file states land under their field names."""
+
+from __future__ import annotations
+
+from ingest.text import squash
+
+
+def _find(catalog, g):
+    rows = [r for r in catalog.iter_sections("d.file_name = ?", (g["file"].split("/")[-1],))]
+    titles = {squash(g["title"])}
+    if g["kind"] == "plan" and g["fields"].get("name"):
+        titles.add(squash(g["fields"]["name"]))  # a plan is named by its "Name of Plan" row
+    return next((r for r in rows if r["kind"] == g["kind"] and squash(r["title"]) in titles), None)
+
+
+def test_every_gold_section_is_found(corpus_catalog, gold):
+    missing = [f"{g['file']}: {g['kind']} {g['title']!r}" for g in gold if _find(corpus_catalog, g) is None]
+    assert not missing, "\n".join(missing)
+
+
+def test_member_state_and_language_of_every_section(corpus_catalog, gold):
+    wrong = []
+    for g in gold:
+        row = _find(corpus_catalog, g)
+        if row is not None and (row["member_state"], row["language"]) != (g["member_state"], g["language"]):
+            wrong.append(f"{g['title']}: {row['member_state']}/{row['language']} != {g['member_state']}/{g['language']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_fields_land_under_their_names(corpus_catalog, gold):
+    total, landed, misses = 0, 0, []
+    for g in gold:
+        row = _find(corpus_catalog, g)
+        if row is None:
+            continue
+        for name, value in g["fields"].items():
+            total += 1
+            if squash(row["fields"].get(name, "")) == squash(value):
+                landed += 1
+            else:
+                misses.append(f"{g['file']} {g['title'][:40]} {name}")
+    assert total > 300
+    ratio = landed / total
+    print(f"\nfields landed exactly: {landed}/{total} = {ratio:.3f}")
+    # Measured 0.966 when written; the misses are label variants the data file does not know yet.
+    assert ratio >= 0.95, "\n".join(misses)
+
+
+def test_corpus_covers_languages_layouts_and_formats(gold):
+    assert {g["language"] for g in gold} == {"es", "en", "pt", "fr"}
+    assert {g["layout"] for g in gold} == {"table", "paragraph", "narrative"}
+    assert {"docx", "pdf"} <= {g["format"] for g in gold}
+    assert len({g["file"] for g in gold}) >= 12
+    assert sum(g["kind"] != "plan" for g in gold) >= 40
+    assert {g["split"] for g in gold} == {"tune", "heldout"}
+
+
+def test_every_theme_has_three_sections_in_two_languages(gold):
+    from classify.taxonomy import load_taxonomy
+
+    for code in load_taxonomy().area_codes():
+        sections = [g for g in gold if code in g["themes"]]
+        assert len(sections) >= 3, code
+        assert len({g["language"] for g in sections}) >= 2, code

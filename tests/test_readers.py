@@ -1,0 +1,94 @@
+"""Readers: DOCX built in code with explicit structure, a corpus PDF, and format sniffing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from ingest.dispatch import read_document
+from ingest.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
+from ingest.model import Format
+from ingest.sniff import sniff_format
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies"
+
+
+def _docx(path: Path) -> Path:
+    d = docx.Document()
+    d.add_heading("Programa: Barrio en Paz", level=1)
+    d.add_paragraph("Primer párrafo.")
+    t = d.add_table(rows=3, cols=2)
+    merged = t.cell(0, 0).merge(t.cell(0, 1))
+    merged.text = "b. Información sobre Programas"
+    t.cell(1, 0).text = "Institución responsable:"
+    cell = t.cell(1, 1)
+    cell.paragraphs[0].add_run("Nombre de la institución: Ministerio")
+    cell.paragraphs[0].add_run().add_break()
+    cell.paragraphs[0].add_run("Persona a cargo: Ana Pérez")
+    inner = t.cell(2, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "a"
+    inner.cell(0, 1).text = "b"
+    t.cell(2, 0).text = "Otra información importante:"
+    d.add_paragraph("Después de la tabla.")
+    d.save(path)
+    return path
+
+
+def test_docx_blocks_in_document_order(tmp_path):
+    doc = read_document(_docx(tmp_path / "x.docx"))
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds == ["heading", "paragraph", "table", "paragraph"]
+    table = doc.blocks[2]
+    assert table.rows[0] == ("b. Información sobre Programas",)  # merged cell given once
+    assert "Nombre de la institución: Ministerio\nPersona a cargo: Ana Pérez" == table.rows[1][1]
+    assert table.rows[2][1].endswith("a | b")  # nested table flattened into its cell
+
+
+def test_pdf_table_continued_over_pages_is_one_table():
+    doc = read_document(CORPUS / "ury-2014-tablepdf.pdf")
+    assert doc.format == Format.PDF and doc.page_count and doc.page_count > 1
+    assert any(b.kind == "table" and b.last_page and b.last_page > (b.page or 0) for b in doc.blocks)
+
+
+def test_format_by_signature_not_extension(tmp_path):
+    disguised = tmp_path / "reply.docx"
+    disguised.write_bytes((CORPUS / "ury-2014-tablepdf.pdf").read_bytes())
+    assert sniff_format(disguised) == Format.PDF
+    assert read_document(disguised).format == Format.PDF
+
+
+@pytest.mark.parametrize("name,content,error,reason", [
+    ("empty.pdf", b"", EmptyDocument, "empty"),
+    ("page.docx", b"<!DOCTYPE html><html><body>hola</body></html>", UnsupportedFormat, "HTML"),
+    ("noise.pdf", b"\x00\x01binary noise" * 10, UnsupportedFormat, "named .pdf"),
+])
+def test_bad_files_get_a_reason(tmp_path, name, content, error, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(error, match=reason):
+        read_document(path)
+
+
+def test_docx_without_main_part(tmp_path):
+    import zipfile
+    path = tmp_path / "broken.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(CorruptDocument, match="word/document.xml"):
+        read_document(path)
+
+
+def test_docx_with_doctype_is_refused(tmp_path):
+    src = _docx(tmp_path / "ok.docx")
+    import zipfile
+    bad = tmp_path / "entity.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1)
+            zout.writestr(item, data)
+    with pytest.raises(CorruptDocument, match="DOCTYPE"):
+        read_document(bad)

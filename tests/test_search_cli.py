@@ -1,0 +1,69 @@
+"""Search through the CLI on the ingested corpus: cross-language, facets, filters, errors, cold start."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_cli.cli import cli
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("search-data")
+    result = CliRunner().invoke(cli, ["--data-dir", str(d), "ingest", str(CORPUS)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return d
+
+
+def search(data, *args):
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "search", *args, "--format", "json"],
+                                catch_exceptions=False)
+    return result, (json.loads(result.output) if result.exit_code == 0 else None)
+
+
+def test_english_query_finds_other_languages(data):
+    _, out = search(data, "domestic violence", "--limit", "20")
+    assert {"es", "fr"} <= set(out["facets"]["language"])
+    assert sum(out["facets"]["kind"].values()) >= out["total"]
+    _, plain = search(data, "domestic violence", "--limit", "20", "--no-translate")
+    assert plain["total"] < out["total"]
+
+
+def test_filters_and_facets(data):
+    _, out = search(data, "policía", "--pillar", "3", "--language", "es")
+    assert out["total"] > 0
+    assert all(3 in h["pillars"] and h["language"] == "es" for h in out["hits"])
+    assert set(out["facets"]["language"]) == {"es"}
+
+
+def test_bad_query_is_one_line_error(data):
+    result, _ = search(data, "(violencia AND")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_show_and_similar(data):
+    _, out = search(data, "prison")
+    sid = out["hits"][0]["id"]
+    shown = CliRunner().invoke(cli, ["--data-dir", str(data), "show", sid, "--format", "json"])
+    record = json.loads(shown.output)
+    assert record["id"] == sid and record["tags"]
+    similar = CliRunner().invoke(cli, ["--data-dir", str(data), "similar", sid, "--format", "json"])
+    assert similar.exit_code == 0 and sid not in [h["id"] for h in json.loads(similar.output)]
+
+
+def test_search_imports_neither_spacy_nor_pdfplumber(data):
+    code = ("import sys; from search_cli.cli import cli\n"
+            "try:\n    cli(['--data-dir', sys.argv[1], 'search', 'violencia', '--format', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print([m for m in ('spacy', 'pdfplumber', 'docx') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code, str(data)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,108 @@
+"""The splitter on small replies built in code: paragraph layout quirks, several blocks, narrative."""
+
+from __future__ import annotations
+
+from ingest.labels import match_heading, match_label
+from ingest.model import Block, ExtractedDocument, Format, SectionKind
+from ingest.sections import split_sections
+
+
+def _doc(*blocks: Block, fmt: Format = Format.DOCX) -> ExtractedDocument:
+    return ExtractedDocument(path="x", format=fmt, blocks=blocks)
+
+
+def P(text: str) -> Block:  # noqa: N802
+    return Block(kind="paragraph", text=text)
+
+
+def H(text: str) -> Block:  # noqa: N802
+    return Block(kind="heading", text=text, level=1)
+
+
+def test_paragraph_layout_with_numbering_missing_colons_and_broken_label():
+    doc = _doc(
+        P("Tengo el honor de dirigirme a usted en nombre de la República de Costa Rica."),
+        P("II. Información sobre Programas de Seguridad Pública"),
+        P("Estado Miembro: Costa Rica"),
+        P("Nombre del programa: Barrio en Paz"),
+        P("Población objetivo"),
+        P("Jóvenes de 12 a 24 años."),
+        P("Amenazas actuales o emergentes en las que\nse centra el plan: pandillas"),
+        P("Líneas de acción: deporte y cultura."),
+        P("Segundo párrafo de las líneas de acción."),
+        P("Nombre del programa: Escuelas Seguras"),
+        P("Objetivo: reducir la violencia escolar."),
+    )
+    result = split_sections(doc)
+    assert [(s.kind, s.title) for s in result.sections] == [
+        (SectionKind.PROGRAM, "Barrio en Paz"), (SectionKind.PROGRAM, "Escuelas Seguras")]
+    first = result.sections[0]
+    assert first.member_state_text == "Costa Rica"
+    assert first.fields["target_population"] == "Jóvenes de 12 a 24 años."
+    assert first.fields["threats"] == "pandillas"
+    assert first.fields["lines_of_action"] == "deporte y cultura.\n\nSegundo párrafo de las líneas de acción."
+    assert "República de Costa Rica" in result.cover_text
+
+
+def test_table_layout_with_institution_sub_labels_and_continuation_row():
+    table = Block(kind="table", rows=(
+        ("c. Information on Lessons Learned",),
+        ("Member State:", "Jamaica"),
+        ("Responsible Institution:", "Name of the institution: Ministry of National Security\n"
+                                     "Person in charge: Mr. John Brown\n(Job Title): Director\n"
+                                     "Phone/Fax: 876-555-0100\nE-mail: jbrown@mns.gov.jm"),
+        ("Name of the Lesson Learned:", "Data before action"),
+        ("Corresponding MISPA pillar:", "Pillar III"),
+        ("Problem/achivement:", "Records were kept on paper."),
+        ("", "Nobody could count them."),
+    ))
+    (section,) = split_sections(_doc(table)).sections
+    assert section.kind == SectionKind.LESSON and section.title == "Data before action"
+    assert (section.institution, section.contact_person, section.job_title) == (
+        "Ministry of National Security", "Mr. John Brown", "Director")
+    assert section.email == "jbrown@mns.gov.jm" and section.declared_pillar == "Pillar III"
+    assert section.fields["problem"] == "Records were kept on paper.\n\nNobody could count them."
+
+
+def test_narrative_headings_keep_the_whole_text():
+    doc = _doc(H("Respuesta del Perú"), P("Nota de la Misión."),
+               H("Programa: Escuelas Seguras (Pilar 2)"), P("Uno."), P("Dos."),
+               H("Good practice – Safer Streets"), P("Three."))
+    result = split_sections(doc)
+    assert [(s.kind, s.title) for s in result.sections] == [
+        (SectionKind.PROGRAM, "Escuelas Seguras"), (SectionKind.PRACTICE, "Safer Streets")]
+    assert result.sections[0].declared_pillar == "Pilar 2"
+    assert result.sections[0].text.endswith("Uno.\n\nDos.")
+    assert "Nota de la Misión." in result.cover_text
+
+
+def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
+    doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
+               fmt=Format.PDF)
+    (section,) = split_sections(doc).sections
+    assert section.title == "Mediación en el Bas-Artibonite"
+
+
+LABELS = [
+    ("Población meta: jóvenes", "target_population"), ("b. Nombre del programa: X", "title_program"),
+    ("(Cargo): Director", "job_title"), ("Electronic link (or send paper copy): http://x", "link"),
+    ("Problem/achivement:", "problem"), ("Other important information.", "other"),
+    ("Poblacion obejtivo: x", "target_population"), ("Pilier MISPA correspondant : Pilier 3", "declared_pillar"),
+    ("Público-alvo: jovens", "target_population"), ("Metodología de evaluación y seguimiento: x", "evaluation"),
+]
+NOT_LABELS = ["El programa atendió a 300 jóvenes: resultados", "Durante 2013 se capacitó a 40 policías."]
+
+
+def test_label_table():
+    for text, field in LABELS:
+        m = match_label(text)
+        assert m is not None and m.field == field, text
+    for text in NOT_LABELS:
+        assert match_label(text) is None, text
+
+
+def test_heading_table():
+    assert match_heading("d. Informações sobre Boas Práticas de Segurança Pública").kind == SectionKind.PRACTICE
+    assert match_heading("Programa 2").title == ""
+    assert match_heading("Leçon apprise : La police").title == "La police"
+    assert match_heading("Respuesta de Costa Rica al cuestionario") is None
