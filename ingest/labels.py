@@ -90,8 +90,10 @@ def _lookup(text: str, table: dict[str, str], fuzzy: bool) -> str | None:
     if key in table:
         return table[key]
     words = key.split()
-    for n in range(min(len(words) - 1, 6), 1, -1):  # "Metodología de evaluación y seguimiento"
+    for n in range(min(len(words) - 1, 6), 0, -1):  # "Metodología de evaluación y seguimiento"
         prefix = " ".join(words[:n])
+        if n == 1 and len(prefix) < 8:
+            break  # a short single word ("Plan", "Cargo") is too common to start a label variant
         if prefix in table and len(words) - n <= 3:
             return table[prefix]
     if fuzzy and len(key) >= 8:

@@ -43,7 +43,8 @@ def test_fields_land_under_their_names(corpus_catalog, gold):
     assert total > 300
     ratio = landed / total
     print(f"\nfields landed exactly: {landed}/{total} = {ratio:.3f}")
-    # Measured 0.966 when written; the misses are label variants the data file does not know yet.
+    # Measured 0.980 (480/490) when written; the misses are label variants the data file does not
+    # know yet (some only in held-out replies, left unfixed on purpose) and URLs wrapped in PDF cells.
     assert ratio >= 0.95, "\n".join(misses)
 
 
