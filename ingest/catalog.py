@@ -2,7 +2,8 @@
 
 Documents, their sections and the sections' tags live here; the Whoosh index is derived from it.
 WAL mode, foreign keys on, ``synchronous=FULL`` and a busy timeout. The schema is versioned with
-``PRAGMA user_version`` and upgraded by the forward migrations in ``MIGRATIONS``.
+``PRAGMA user_version`` and upgraded by the forward migrations in ``migrations/NNNN_name.sql``,
+each applied once, in order, in its own transaction.
 """
 
 from __future__ import annotations
@@ -18,61 +19,18 @@ from typing import Any, Iterable, Iterator
 from .errors import CatalogError
 from .model import Evidence, Section, Status, Tag
 
-# v1 - documents, sections, tags
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE documents (
-        id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE,
-        file_name TEXT NOT NULL,
-        path TEXT NOT NULL,
-        source TEXT NOT NULL DEFAULT 'file',
-        format TEXT,
-        page_count INTEGER,
-        language TEXT,
-        member_state TEXT,
-        reply_date TEXT,
-        year INTEGER,
-        status TEXT NOT NULL,
-        reason TEXT NOT NULL DEFAULT '',
-        cover_text TEXT NOT NULL DEFAULT '',
-        metadata TEXT NOT NULL DEFAULT '{}',
-        ingested_at TEXT NOT NULL
-    );
-    CREATE TABLE sections (
-        id TEXT PRIMARY KEY,
-        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        ordinal INTEGER NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('plan', 'program', 'lesson', 'practice')),
-        title TEXT NOT NULL,
-        member_state TEXT,
-        language TEXT,
-        institution TEXT NOT NULL DEFAULT '',
-        contact_person TEXT NOT NULL DEFAULT '',
-        job_title TEXT NOT NULL DEFAULT '',
-        phone TEXT NOT NULL DEFAULT '',
-        email TEXT NOT NULL DEFAULT '',
-        declared_pillar TEXT NOT NULL DEFAULT '',
-        fields TEXT NOT NULL DEFAULT '{}',
-        text TEXT NOT NULL,
-        page_start INTEGER,
-        page_end INTEGER,
-        flags TEXT NOT NULL DEFAULT '',
-        UNIQUE (document_id, ordinal)
-    );
-    CREATE INDEX sections_state ON sections(member_state, kind);
-    CREATE TABLE tags (
-        section_id TEXT NOT NULL REFERENCES sections(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('pillar', 'theme')),
-        code TEXT NOT NULL,
-        score REAL NOT NULL,
-        source TEXT NOT NULL CHECK (source IN ('declared', 'text', 'reviewer')),
-        evidence TEXT NOT NULL DEFAULT '[]',
-        PRIMARY KEY (section_id, kind, code)
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """(version, SQL) of every ``migrations/NNNN_name.sql`` file, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        found.append((int(path.name[:4]), path.read_text(encoding="utf-8")))
+    return found
+
+
+SCHEMA_VERSION = max(v for v, _ in _migrations())
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +86,12 @@ class Catalog:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise CatalogError(f"catalog schema v{version} is newer than this mispa (v{SCHEMA_VERSION})")
-        for number in range(version, SCHEMA_VERSION):
+        for number, sql in _migrations():
+            if number <= version:
+                continue
             with self.transaction():
-                _run_script(self.db, MIGRATIONS[number])
-                self.db.execute(f"PRAGMA user_version={number + 1}")
+                _run_script(self.db, sql)
+                self.db.execute(f"PRAGMA user_version={number}")
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
@@ -237,9 +197,17 @@ class Catalog:
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    """Run the statements of a migration inside the caller's transaction (executescript would commit)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        db.execute(buffer)
 
 
 class _Transaction:

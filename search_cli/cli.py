@@ -59,7 +59,17 @@ def main() -> None:
     cli(prog_name="mispa")
 
 
-from . import commands_catalog, commands_classify, commands_search  # noqa: E402,F401  (registers commands on ``cli``)
+def _register_commands() -> None:
+    """Import every ``search_cli/commands_*.py``; each registers its commands on ``cli``."""
+    import importlib
+    import pkgutil
+
+    here = [str(Path(__file__).parent)]
+    for module in sorted(m.name for m in pkgutil.iter_modules(here) if m.name.startswith("commands_")):
+        importlib.import_module(f"search_cli.{module}")
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
