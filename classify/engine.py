@@ -15,7 +15,9 @@ pillars. Flags: ``conflict`` (declared pillars miss the text's strongest), ``unt
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from .declared import parse_declared_areas, parse_declared_pillars
 from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
 SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
+_CAPS = re.compile(r"[A-Z]{2}")
 _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
                 "institution_name"}
 
@@ -74,10 +77,11 @@ class Matcher:
 
         self.nlp = spacy.blank(lang)
         self.lemmas = _lemma_table(self.nlp, lang)
-        self.norms: dict[str, str] = {}
+        self.seen: set[int] = set()
         self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.terms: dict[str, Term] = {}
+        self.has_acronyms = any(t.case_sensitive for t in taxonomy.terms_for(lang))
         for n, term in enumerate(taxonomy.terms_for(lang)):
             key = f"t{n}"
             self.terms[key] = term
@@ -87,15 +91,21 @@ class Matcher:
                 self.norm_matcher.add(key, [self.doc(term.text)])
 
     def doc(self, text: str) -> Any:
-        """Tokenize, setting each token's norm to its folded lookup lemma."""
+        """Tokenize; every token's norm is its folded lookup lemma.
+
+        The norm is set once per vocabulary entry (lexeme), not per token: tokens read their
+        lexeme's norm, so a text costs one pass in C over its word ids plus work for new words only.
+        """
+        from spacy.attrs import ORTH
+
         doc = self.nlp.make_doc(text)
-        cache = self.norms
-        for token in doc:
-            low = token.lower_
-            norm = cache.get(low)
-            if norm is None:
-                norm = cache[low] = self._norm(low)
-            token.norm_ = norm
+        new = set(doc.to_array(ORTH).tolist()) - self.seen
+        if new:
+            vocab = self.nlp.vocab
+            for orth in new:
+                lex = vocab[orth]
+                lex.norm_ = self._norm(lex.lower_)
+            self.seen |= new
         return doc
 
     def _norm(self, word: str) -> str:
@@ -106,13 +116,18 @@ class Matcher:
 
     def match(self, text: str) -> list[tuple[Term, int, int]]:
         """(term, start char, end char) for every term found in ``text``."""
+        from spacy.attrs import IDX, LENGTH
+
         doc = self.doc(text)
-        found = []
-        for matcher in (self.norm_matcher, self.orth_matcher):
-            for match_id, start, end in matcher(doc):
-                span = doc[start:end]
-                found.append((self.terms[self.nlp.vocab.strings[match_id]], span.start_char, span.end_char))
-        return found
+        matches = self.norm_matcher(doc)
+        if self.has_acronyms and _CAPS.search(text):  # acronym patterns need two capitals in a row
+            matches = [*matches, *self.orth_matcher(doc)]
+        if not matches:
+            return []
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+        strings = self.nlp.vocab.strings
+        return [(self.terms[strings[match_id]], offsets[start][0], offsets[end - 1][0] + offsets[end - 1][1])
+                for match_id, start, end in matches]
 
 
 def _lemma_table(nlp: Any, lang: str) -> Any:
@@ -127,12 +142,18 @@ def _lemma_table(nlp: Any, lang: str) -> Any:
 
 @lru_cache(maxsize=8)
 def matcher_for(lang: str, taxonomy_dir: Path | None = None) -> Matcher:
-    return Matcher(lang, load_taxonomy(taxonomy_dir))
+    return Matcher(lang, _taxonomy(taxonomy_dir))
+
+
+@lru_cache(maxsize=4)
+def _taxonomy(taxonomy_dir: Path | None) -> Taxonomy:
+    """The taxonomy, resolved once per process (load_taxonomy resolves its path on every call)."""
+    return load_taxonomy(taxonomy_dir)
 
 
 def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: Path | None = None) -> Classification:
     """Pillars and themes of one section, each with score, source and evidence."""
-    taxonomy = load_taxonomy(taxonomy_dir)
+    taxonomy = _taxonomy(taxonomy_dir)
     cfg = load_scoring()
     area_raw, pillar_raw, evidence = _collect(section, taxonomy, cfg)
     sat = cfg["decision"]["saturation"]
@@ -159,21 +180,41 @@ def _views(section: SectionInput) -> Iterable[tuple[str, str]]:
         yield "body", section.body
 
 
+def _join_views(views: list[tuple[str, str]]) -> tuple[str, list[int]]:
+    """All fields in one text (tokenized once), with each field's start offset.
+
+    Fields are separated by a blank line and a pilcrow, so no phrase matches across two fields.
+    """
+    parts, starts, pos = [], [], 0
+    for _, text in views:
+        starts.append(pos)
+        parts.append(text)
+        pos += len(text) + len(_SEPARATOR)
+    return _SEPARATOR.join(parts), starts
+
+
+_SEPARATOR = "\n\n¶\n\n"
+
+
 def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
         dict[str, float], dict[int, float], dict[str, list[Evidence]]]:
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
     weights, repeats = cfg["field_weights"], cfg["decision"]["max_repeats"]
     strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
     weak: list[tuple[Term, Evidence]] = []
-    for name, text in _views(section):
+    views = list(_views(section))
+    joined, starts = _join_views(views)
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for term, start, end in sorted(_longest(matcher.match(joined)), key=lambda m: m[1]):
+        n = bisect.bisect_right(starts, start) - 1  # which field the match lies in
+        name, base = views[n][0], starts[n]
+        seen[(name, term.text)] += 1
+        if seen[(name, term.text)] > repeats:
+            continue
         fw = weights.get(name, weights["default"])
-        seen: dict[str, int] = defaultdict(int)
-        for term, start, end in _longest(matcher.match(text)):
-            seen[term.text] += 1
-            if seen[term.text] > repeats:
-                continue
-            ev = Evidence(term=text[start:end], field=name, start=start, end=end, weight=round(term.weight * fw, 3))
-            (weak.append((term, ev)) if term.weak else strong[term.area].append((term, ev)))
+        ev = Evidence(term=joined[start:end], field=name, start=start - base, end=end - base,
+                      weight=round(term.weight * fw, 3))
+        (weak.append((term, ev)) if term.weak else strong[term.area].append((term, ev)))
     strong_pillars = {t.pillar for items in strong.values() for t, _ in items}
     for term, ev in weak:
         if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
@@ -193,12 +234,20 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
 
 
 def _longest(matches: list[tuple[Term, int, int]]) -> list[tuple[Term, int, int]]:
-    """Drop a match contained in a longer one of the same area ("violencia" inside "violencia doméstica")."""
+    """Drop a match inside a longer one of the same pillar ("violencia" inside "violencia doméstica")."""
     out = []
-    for term, s, e in matches:
-        if not any(s2 <= s and e <= e2 and (e2 - s2) > (e - s) and (t2.pillar == term.pillar)
-                   for t2, s2, e2 in matches):
-            out.append((term, s, e))
+    by_pillar: dict[int, list[tuple[Term, int, int]]] = defaultdict(list)
+    for m in matches:
+        by_pillar[m[0].pillar].append(m)
+    for group in by_pillar.values():
+        group.sort(key=lambda m: (m[1], -m[2]))
+        reach_start, reach_end = -1, -1
+        for term, start, end in group:
+            inside = end < reach_end or (end == reach_end and start > reach_start)
+            if not inside:
+                out.append((term, start, end))
+            if end > reach_end:
+                reach_start, reach_end = start, end
     return out
 
 
