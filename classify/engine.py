@@ -268,7 +268,8 @@ def _choose_themes(pillars: set[int], area_score: dict[str, float], declared_are
         if not candidates:
             continue
         top = max(candidates.values())
-        chosen |= {a for a, s in candidates.items() if s >= d["theme_ratio"] * top}
+        chosen |= {a for a, s in candidates.items()
+                   if s >= d["theme_ratio"] * top or s >= d.get("theme_strong", 1.0)}
     return sorted(chosen)
 
 
