@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -54,6 +55,15 @@ class DocumentInfo:
 def section_id(sha256: str, ordinal: int) -> str:
     """Stable id of a document's n-th section: the same file always yields the same ids."""
     return hashlib.sha256(f"{sha256}:{ordinal}".encode()).hexdigest()[:12]
+
+
+def section_key(member_state: str | None, kind: str, title: str, occurrence: int = 1) -> str:
+    """The natural key reviews are kept under: member state, kind and normalized title, "#n" for the
+    n-th section of one reply with that key. It outlives section ids: "Chile|program|programa x"."""
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    words = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c)).split()
+    key = f"{member_state or ''}|{kind}|{' '.join(words)}"
+    return key if occurrence == 1 else f"{key}#{occurrence}"
 
 
 class Catalog:
@@ -172,6 +182,36 @@ class Catalog:
                 (sid, t.kind, t.code, round(t.score, 4), t.source, evidence))
 
     def tags_for(self, sid: str) -> list[Tag]:
+        """Effective tags: the reviewer's decision where there is one (source "reviewer"), else automatic."""
+        tags = self.automatic_tags(sid)
+        review = self._review_of(sid)
+        if review is None:
+            return tags
+        evidence = {(t.kind, t.code): t.evidence for t in tags}
+        decided = [("pillar", c) for c in json.loads(review["pillars"])] + [
+            ("theme", c) for c in json.loads(review["themes"])]
+        return [Tag(k, c, 1.0, "reviewer", evidence.get((k, c), ())) for k, c in sorted(decided)]
+
+    def _review_of(self, sid: str) -> sqlite3.Row | None:
+        if self.db.execute("SELECT 1 FROM reviews LIMIT 1").fetchone() is None:
+            return None
+        key = self.key_of(sid)
+        return self.db.execute("SELECT * FROM reviews WHERE key = ?", (key,)).fetchone() if key else None
+
+    def key_of(self, sid: str) -> str | None:
+        """The natural key (``section_key``) of a section; None for an unknown id."""
+        row = self.db.execute("SELECT * FROM sections WHERE id = ?", (sid,)).fetchone()
+        if row is None:
+            return None
+        key = section_key(row["member_state"], row["kind"], row["title"])
+        earlier = self.db.execute(
+            "SELECT member_state, title FROM sections WHERE document_id = ? AND kind = ? AND ordinal < ?",
+            (row["document_id"], row["kind"], row["ordinal"]))
+        n = 1 + sum(section_key(r["member_state"], row["kind"], r["title"]) == key for r in earlier)
+        return section_key(row["member_state"], row["kind"], row["title"], n)
+
+    def automatic_tags(self, sid: str) -> list[Tag]:
+        """The tagger's tags as stored, whatever a reviewer decided."""
         rows = self.db.execute(
             "SELECT * FROM tags WHERE section_id = ? ORDER BY kind, code", (sid,)).fetchall()
         return [Tag(kind=r["kind"], code=r["code"], score=r["score"], source=r["source"],
