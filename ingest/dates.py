@@ -25,7 +25,10 @@ _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 
 
 def find_date(text: str) -> dt.date | None:
-    """The first full date written in ``text`` ("10 de septiembre de 2013", "September 10, 2013")."""
+    """The date a cover note was written: the latest full date in it ("10 de septiembre de 2013").
+
+    A note usually also cites earlier dates (the questionnaire's, a previous note's), never later ones.
+    """
     folded = fold(text[:6000])
     found: list[tuple[int, dt.date]] = []
     for m in _DAY_MONTH_YEAR.finditer(folded):
@@ -34,7 +37,9 @@ def find_date(text: str) -> dt.date | None:
         _add(found, m.start(), int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
     for m in _ISO.finditer(folded):
         _add(found, m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    return min(found)[1] if found else None
+    today = dt.date.today()
+    dates = [d for _, d in found if d <= today]
+    return max(dates) if dates else None
 
 
 def _add(found: list[tuple[int, dt.date]], pos: int, year: int, month: int, day: int) -> None:
