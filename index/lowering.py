@@ -22,6 +22,7 @@ from index.settings import IndexSettings
 from index.translate import DEFAULT_FIELD, content_words, fold, word_keys
 
 FREE_FIELDS = ("title", "body", *STEM_FIELDS.values())
+STEMMED_FREE_FIELDS = ("title", *STEM_FIELDS.values())
 FOLDED_FIELDS = ("title", "body")
 NOTHING = query.Term("id", "\x00")  # matches no document (a NullQuery would vanish in And)
 
@@ -63,7 +64,8 @@ class Lowering:
         tokens = [t.text for t in self.reader.schema[STEM_FIELDS[lang]].analyzer(text, mode="query")]
         if len(tokens) < 2:
             return query.Term(STEM_FIELDS[lang], tokens[0]) if tokens else None
-        pairs = [query.Term(PAIR_FIELDS[lang], a + PAIR_SEP + b) for a, b in zip(tokens, tokens[1:])]
+        pairs = [query.Term(PAIR_FIELDS[lang], a + PAIR_SEP + b)
+                 for a, b in zip(tokens, tokens[1:], strict=False)]
         return pairs[0] if len(pairs) == 1 else query.And(pairs)
 
     def bounded(self, node: query.MultiTerm, shown: str) -> query.Query:
@@ -72,7 +74,7 @@ class Lowering:
         texts = list(islice(node._btexts(self.reader), cap + 1))
         if len(texts) > cap:
             raise QueryTooBroadError(
-                f"{shown} matches more than {cap} words in the index; make it more specific")
+                f"{shown!r} matches more than {cap} words in the index; make it more specific")
         if not texts:
             return NOTHING
         terms = [query.Term(node.fieldname, t.decode("utf-8") if isinstance(t, bytes) else t)
@@ -102,9 +104,12 @@ def plural_forms(word: str, lang: str) -> set[str]:
     return {w + ("es" if w.endswith(("s", "x", "ch", "sh")) else "s")}
 
 
-def _fields_for(fieldname: str) -> tuple[str, ...]:
+def _fields_for(fieldname: str, ctx: Lowering) -> tuple[str, ...]:
     if fieldname == DEFAULT_FIELD:
-        return FREE_FIELDS
+        # The stemmed fields hold every section's words (stemmed alike on both sides), so
+        # the unstemmed body is only needed for sections in a language without one.
+        unstemmed = any(lang not in STEM_FIELDS for lang in ctx.labels.get("language", {}))
+        return FREE_FIELDS if unstemmed else STEMMED_FREE_FIELDS
     if fieldname.startswith(DEFAULT_FIELD + "@"):
         return ("title", STEM_FIELDS[fieldname.split("@", 1)[1]])
     return (fieldname,)
@@ -130,23 +135,37 @@ def _lower_words(q: query.Term | query.Phrase, ctx: Lowering) -> query.Query | N
         kept = [w for w in words if w is not None]
         return query.And(kept, boost=q.boost) if kept else None
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD and q.slop <= 1:
-        text = " ".join(q.words)
-        parts = [ctx.field_query("title", text)]
-        parts += [ctx.pairs_query(lang, text) for lang in STEM_FIELDS]
-        return _any(parts, q.boost)
+        return _lower_phrase(" ".join(q.words), q.boost, ctx)
+    if isinstance(q, query.Phrase) and q.fieldname in ("title", "institution"):
+        return ctx.field_query(q.fieldname, " ".join(q.words), q.boost, q.slop)
     if isinstance(q, query.Phrase):
-        text, slop = " ".join(q.words), q.slop
-        return _any([ctx.field_query(f, text, slop=slop) for f in _fields_for(q.fieldname)],
-                    q.boost)
+        # Only title and institution keep positions: elsewhere a sloppy phrase ("a b"~3)
+        # or a phrase in body: matches when all its words occur.
+        words = [lower(query.Term(q.fieldname, w), ctx) for w in q.words]
+        kept = [w for w in words if w is not None]
+        return query.And(kept, boost=q.boost) if kept else None
     parts = [ctx.field_query(f, str(q.text)) if f in FOLDED_FIELDS else ctx.stem_query(f, str(q.text))
-             for f in _fields_for(q.fieldname)]
+             for f in _fields_for(q.fieldname, ctx)]
     return _any(parts, q.boost)
+
+
+def _lower_phrase(text: str, boost: float, ctx: Lowering) -> query.Query | None:
+    """A quoted phrase: its word pairs in each language's pairs field (the stemmed
+    title + text). The title's words score it higher when they are all in the title;
+    only sections without a stemmed language need a positional title phrase."""
+    pairs = _any([ctx.pairs_query(lang, text) for lang in STEM_FIELDS], 1.0)
+    title_words = ctx.field_query("title", text)
+    if isinstance(title_words, query.Phrase):
+        title_words = query.And([query.Term("title", w) for w in title_words.words])
+    parts = [query.And([title_words, pairs]) if title_words and pairs else None, pairs]
+    if any(lang not in STEM_FIELDS for lang in ctx.labels.get("language", {})):
+        parts.append(ctx.field_query("title", text))
+    return _any(parts, boost)
 
 
 def _lower_multiterm(q: query.MultiTerm, ctx: Lowering) -> query.Query:
     settings = ctx.settings
-    shown = f"{q.fieldname}:{getattr(q, 'text', '')}" if q.fieldname != DEFAULT_FIELD else str(
-        getattr(q, "text", q))
+    shown = _shown(q)
     if isinstance(q, (query.Wildcard, query.Prefix)):
         head = str(q.text).split("*")[0].split("?")[0]
         if len(head) < settings.min_prefix:
@@ -161,6 +180,19 @@ def _lower_multiterm(q: query.MultiTerm, ctx: Lowering) -> query.Query:
         node = _retarget(q, field)
         parts.append(ctx.bounded(node, shown))
     return _any(parts, 1.0) or NOTHING
+
+
+def _shown(q: query.MultiTerm) -> str:
+    """The node as the user wrote it, for error messages: `prev*`, `title:[a TO z]`."""
+    if isinstance(q, query.Prefix):
+        text = f"{q.text}*"
+    elif isinstance(q, query.FuzzyTerm):
+        text = f"{q.text}~{q.maxdist}"
+    elif isinstance(q, query.TermRange):
+        text = f"[{q.start or ''} TO {q.end or ''}]"
+    else:
+        text = str(getattr(q, "text", q))
+    return text if q.fieldname == DEFAULT_FIELD else f"{q.fieldname}:{text}"
 
 
 def _retarget(q: query.MultiTerm, field: str) -> query.MultiTerm:

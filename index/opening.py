@@ -18,6 +18,7 @@ from whoosh.searching import Searcher
 from index.docsets import DocsetEvaluator
 from index.errors import IndexUnavailableError, SearchIndexError
 from index.facets import FacetTable, build_table, load_table
+from index.hotpostings import HotPostings, hot_path
 from index.schema import FACET_FIELDS
 from index.storage import REINDEX_HINT, current_generation, open_generation
 from index.translate import fold
@@ -59,7 +60,9 @@ def _derive(gen_dir: Path, searcher: Searcher) -> OpenIndex:
             f"{REINDEX_HINT}") from exc
     labels = {f: {fold(label): label for label in table.columns[f].labels[1:]}
               for f in FACET_FIELDS}
-    return OpenIndex(gen_dir, searcher, table, DocsetEvaluator(searcher), labels)
+    hot = HotPostings(hot_path(gen_dir, reader.generation()), reader.generation(),
+                      reader.doc_count_all())
+    return OpenIndex(gen_dir, searcher, table, DocsetEvaluator(searcher, hot), labels)
 
 
 def _fresh(root: Path, cached: OpenIndex | None) -> OpenIndex:
@@ -68,9 +71,9 @@ def _fresh(root: Path, cached: OpenIndex | None) -> OpenIndex:
         try:
             if cached.searcher.up_to_date():
                 return cached
-            return _derive(cached.gen_dir, cached.searcher.refresh())
         except OSError:
             pass  # the generation vanished under us: open the live one
+    # Not Searcher.refresh(): it reuses segment readers and misses new deletions.
     ix, gen_dir = open_generation(root)
     try:
         searcher = ix.searcher()

@@ -106,7 +106,8 @@ def _check_operators(text: str, tokens: list[tuple[str, int, int]]) -> None:
 def check_syntax(text: str, settings: IndexSettings) -> None:
     """Raise QuerySyntaxError (one line) for malformed or hostile query strings."""
     if len(text) > settings.max_query_chars:
-        raise QuerySyntaxError(f"Query too long ({len(text)} characters; the limit is {settings.max_query_chars})")
+        raise QuerySyntaxError(
+            f"Query too long ({len(text)} characters; the limit is {settings.max_query_chars})")
     tokens = _scan(text, settings)
     for n, (kind, start, end) in enumerate(tokens):
         if kind == "word" and ":" in text[start:end]:
@@ -154,7 +155,7 @@ def describe(q: query.Query) -> str:
         text = str(q.text)
         return prefix + (f'"{text}"' if " " in text else text) + boost
     if isinstance(q, query.Phrase) and field and field.startswith(DEFAULT_FIELD + "@"):
-        return "(" + " AND ".join(q.words) + ")" + boost  # lowered as words, not a phrase
+        return "(" + " ".join(q.words) + ")" + boost  # all words, in any order (not a phrase)
     if isinstance(q, query.Phrase):
         return f'{prefix}"{" ".join(q.words)}"{boost}'
     if isinstance(q, (query.And, query.Or)):

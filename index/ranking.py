@@ -6,10 +6,10 @@ broad query at 10,000 sections). Here each leaf term contributes
 boosts of its ancestors multiplied in (translations weigh less than originals; the
 title's field boost is already in its term frequencies).
 
-When more than POOL documents match, a coarse pass first picks the POOL most
-promising ones with C-level set operations only (each leaf's matches, and its matches
-with high term frequency, counted with integer weights by `Counter`), and only those
-get the exact score. Length normalisation is ignored in that coarse pass.
+When more than POOL documents match, a coarse pass first picks about POOL promising
+ones with C-level set operations only: the matches of each leaf with a term frequency
+of at least 4, then all its matches, heaviest leaves first, until the pool is full. Only
+those get the exact score (length normalisation is ignored in the coarse pass).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterator
-from itertools import chain, compress
+from itertools import islice
 
 from whoosh import query
 
@@ -28,7 +27,7 @@ from index.facets import FacetTable
 
 K1, B = 1.2, 0.75
 POOL = 1500
-_TIERS = (2.0, 4.0)  # term frequencies that earn extra weight in the coarse pass
+_TIERS = (4.0, 0.0)  # term-frequency floors of the coarse pass, strongest first
 DocSet = frozenset[int] | set[int]
 
 
@@ -62,7 +61,7 @@ class Ranker:
         return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
 
     def _leaves(self, lowered: query.Query) -> list[tuple[query.Query, float, Postings | None]]:
-        leaves = []
+        leaves: list[tuple[query.Query, float, Postings | None]] = []
         for leaf, weight in positive_leaves(lowered):
             if isinstance(leaf, query.Term):
                 leaves.append((leaf, weight, self.evaluator.postings(leaf.fieldname, leaf.text)))
@@ -74,17 +73,18 @@ class Ranker:
               docs: DocSet) -> DocSet:
         if len(docs) <= POOL:
             return docs
-        weighted = [(w * self._idf(len(p.ids)), p) for _, w, p in leaves if p is not None and p.ids]
-        top = max((w for w, _ in weighted), default=1.0)
-        feeds = []
-        for w, p in weighted:
-            units = max(1, round(4 * w / top))
-            feeds += [p.docs & docs] * units
-            for tier in _TIERS:
-                strong = frozenset(compress(p.ids, map(tier.__le__, p.weights)))
-                feeds += [strong & docs] * units
-        counts = Counter(chain.from_iterable(feeds))
-        return set(heapq.nlargest(POOL, counts, key=counts.__getitem__))
+        weighted = sorted(((w * self._idf(len(p.ids)), p) for _, w, p in leaves
+                           if p is not None and p.ids), key=lambda wp: -wp[0])
+        pool: set[int] = set()
+        for tier in _TIERS:
+            for _, postings in weighted:
+                strong = tier and len(postings.ids) > POOL  # small leaves: take them whole
+                found = postings.strong(tier) & docs if strong else postings.docs & docs
+                room = 2 * POOL - len(pool)
+                pool.update(found if len(found) <= room else islice(found - pool, room))
+                if len(pool) >= POOL:
+                    return pool
+        return pool
 
     def _term_scores(self, postings: Postings, weight: float, kind: str, pool: DocSet,
                      scores: dict[int, float]) -> None:

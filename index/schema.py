@@ -7,7 +7,8 @@ Each section is indexed three ways:
   the Snowball stemmer of the section's language; only the section's own language
   field is filled, so Spanish stemming never mangles an English text.
 - `pairs_es`, ... : the same stemmed words as consecutive pairs ("violenci gener"), so
-  a quoted phrase is a lookup of its word pairs instead of a walk over positions.
+  a quoted phrase is a lookup of its word pairs instead of a walk over positions;
+  only `title` keeps positions (body and stem fields store none: smaller, faster).
 - facet fields (`kind`, `member_state`, `language`, `year`, `pillars`, `themes`):
   comma-separated keywords, stored, kept exactly as written (their terms are the
   values shown in facet counts).
@@ -18,17 +19,15 @@ what is indexed bumps it, and an index with another version must be rebuilt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from collections.abc import Iterator
-
 from whoosh.analysis import (
     Analyzer,
-    Filter,
     CharsetFilter,
     CommaSeparatedTokenizer,
+    Filter,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -77,7 +76,7 @@ def stemming_analyzer(lang: str) -> Analyzer:
     )
 
 
-class PairFilter(Filter):
+class PairFilter(Filter):  # type: ignore[misc]  # whoosh is untyped
     """Emit each two consecutive (kept) tokens as one token `first second`."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
@@ -117,7 +116,7 @@ def build_schema() -> Schema:
     fields: dict[str, Any] = {
         "id": ID(unique=True, stored=True),
         "title": TEXT(analyzer=folding_analyzer(), stored=True, field_boost=TITLE_BOOST),
-        "body": TEXT(analyzer=folding_analyzer(), stored=True),
+        "body": TEXT(analyzer=folding_analyzer(), stored=True, phrase=False),
         "institution": TEXT(analyzer=folding_analyzer(), stored=True),
         DATE_FIELD: ID(),
         "date": STORED(),
@@ -127,7 +126,7 @@ def build_schema() -> Schema:
         "pages": STORED(),
     }
     for lang, name in STEM_FIELDS.items():
-        fields[name] = TEXT(analyzer=stemming_analyzer(lang))
+        fields[name] = TEXT(analyzer=stemming_analyzer(lang), phrase=False)
         fields[PAIR_FIELDS[lang]] = KEYWORD(analyzer=pairs_analyzer(lang))
     for name in FACET_FIELDS:
         fields[name] = KEYWORD(stored=True, commas=True, analyzer=facet_analyzer())

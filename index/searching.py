@@ -20,7 +20,12 @@ from typing import Any
 
 from whoosh import query as wq
 
-from index.errors import InvalidFilterError, SearchIndexError, SectionNotFoundError
+from index.errors import (
+    InvalidFilterError,
+    QueryTooBroadError,
+    SearchIndexError,
+    SectionNotFoundError,
+)
 from index.lowering import Lowering, lower
 from index.model import Hit, SearchResult, SortOrder
 from index.opening import OpenIndex, open_index
@@ -111,6 +116,14 @@ def _highlight_terms(lowered: wq.Query | None) -> Iterator[tuple[str, str]]:
                 yield field, str(text)
 
 
+def _check_size(lowered: wq.Query | None, settings: IndexSettings) -> None:
+    leaves = sum(1 for _ in lowered.leaves()) if lowered is not None else 0
+    if leaves > settings.max_index_terms:
+        raise QueryTooBroadError(
+            f"The query expands to {leaves} index terms (limit {settings.max_index_terms}); "
+            "use fewer words, or search without translation")
+
+
 def _check_paging(page: int, limit: int, sort: str) -> str:
     if page < 1 or not 0 <= limit <= 1000:
         raise SearchIndexError(f"page must be >= 1 and limit 0..1000 (got page={page}, limit={limit})")
@@ -146,6 +159,7 @@ def search(
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
     lowered = lower(tree, ctx)
+    _check_size(lowered, settings)
     allowed = _filter_docs(opened, filters)
     docs = opened.evaluator.docs(lowered) if lowered is not None else frozenset()
     if allowed is not None:
@@ -162,12 +176,9 @@ def search(
         limit=limit, sort=sort)
 
 
-def similar(
-    index_dir: str | Path, section_id: str, limit: int = 10,
-    *, settings: IndexSettings | None = None,
-) -> list[Hit]:
-    """Sections most like `section_id` (more-like-this on its language's stemmed text)."""
-    settings = settings or DEFAULT_SETTINGS
+def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit]:
+    """Sections most like `section_id`: its 15 most distinctive stemmed words (Bo1),
+    ranked like a search, the section itself left out."""
     opened = open_index(index_dir)
     searcher = opened.searcher
     docnum = searcher.document_number(id=section_id)
@@ -176,7 +187,9 @@ def similar(
     stored = searcher.stored_fields(docnum)
     field = STEM_FIELDS.get(str(stored.get("language")), "body")
     text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-    results = searcher.more_like(docnum, field, text=text, top=limit, numterms=15)
-    return [_stored_hit(opened, hit.docnum, float(hit.score),
-                        str(searcher.stored_fields(hit.docnum).get("excerpt") or ""))
-            for hit in results]
+    key_terms = searcher.key_terms_from_text(field, text, numterms=15, normalize=True)
+    like = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms])
+    docs = opened.evaluator.docs(like) - {docnum}
+    ranked = Ranker(opened.evaluator, opened.facets).top(like, docs, limit)
+    return [_stored_hit(opened, d, score, str(searcher.stored_fields(d).get("excerpt") or ""))
+            for d, score in ranked]

@@ -25,6 +25,7 @@ class IndexSettings:
     max_query_terms: int = 48
     max_nesting: int = 8  # parentheses deeper than this are refused
     max_expansions: int = 256  # words one wildcard, fuzzy term or range may expand to
+    max_index_terms: int = 600  # index terms one query may turn into (translations included)
     min_prefix: int = 2  # letters required before a wildcard
     max_fuzzy_distance: int = 2
     expansion_boost: float = 0.4  # weight of translated terms; originals weigh 1

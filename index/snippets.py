@@ -18,7 +18,7 @@ from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 from index.model import HIGHLIGHT_END, HIGHLIGHT_START
-from index.schema import STEM_FIELDS
+from index.schema import STEM_FIELDS, all_stopwords
 from index.settings import IndexSettings
 
 _TOKEN = re.compile(r"\w+(?:\.\w+)*")
@@ -39,15 +39,32 @@ def _stemmer(lang: str) -> Callable[[str], str]:
     return lru_cache(maxsize=100_000)(stemmer_for_language(lang))
 
 
+def _candidates(stems: frozenset[str], folded: frozenset[str]) -> re.Pattern[str] | None:
+    """Words that may match: starting with a query word or stem (Snowball stems are
+    prefixes of the folded word, except y -> i: policy -> polici). A C-level regex scan."""
+    prefixes = {s[:-1] if s.endswith("i") and len(s) > 3 else s for s in stems}
+    if not prefixes and not folded:
+        return None
+    starts = "|".join(sorted((re.escape(p) for p in prefixes), key=len, reverse=True))
+    words = "|".join(sorted((re.escape(w) for w in folded), key=len, reverse=True))
+    parts = [rf"\b(?:{starts})\w*"] if starts else []
+    parts += [rf"\b(?:{words})\b"] if words else []
+    return re.compile("|".join(parts))
+
+
 def _matches(text: str, lang: str, stems: frozenset[str],
              folded: frozenset[str]) -> Iterator[tuple[int, int]]:
-    prefixes = {t[:3] for t in stems | folded}
-    short = any(len(t) < 3 for t in stems | folded)
-    stem = _stemmer(lang) if stems else None
-    for m in _TOKEN.finditer(text, 0, _SCAN_CHARS):
-        word = m.group().lower().translate(accent_map)
-        if not short and word[:3] not in prefixes:
-            continue
+    text = text[:_SCAN_CHARS]
+    stem = _stemmer(lang) if stems and lang in STEM_FIELDS else None
+    folded_text = text.lower().translate(accent_map)
+    pattern = _candidates(stems, folded)
+    if pattern is None or len(folded_text) != len(text):  # folding changed offsets
+        words: Iterable[re.Match[str]] = _TOKEN.finditer(text)
+        fold_each = True
+    else:
+        words, fold_each = pattern.finditer(folded_text), False
+    for m in words:
+        word = m.group().lower().translate(accent_map) if fold_each else m.group()
         if word in folded or (stem is not None and stem(word) in stems):
             yield m.start(), m.end()
 
@@ -80,7 +97,7 @@ def make_snippet(stored: Mapping[str, Any], terms: Mapping[str, frozenset[str]],
     text = str(stored.get("body") or "")
     lang = str(stored.get("language") or "")
     stems = terms.get(STEM_FIELDS.get(lang, ""), frozenset())
-    folded = terms.get("body", frozenset()) | terms.get("title", frozenset())
+    folded = (terms.get("body", frozenset()) | terms.get("title", frozenset())) - all_stopwords()
     spans = list(_matches(text, lang, stems, folded)) if text and (stems or folded) else []
     if not spans:
         return str(stored.get("excerpt") or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
@@ -26,19 +27,23 @@ def index_status(index_dir: str | Path, *, settings: IndexSettings | None = None
     """Doc count, schema version and state (ok/missing/corrupt/outdated/locked/stale-lock)."""
     settings = settings or DEFAULT_SETTINGS
     root = Path(index_dir)
-    base = {"path": str(root), "expected_schema_version": SCHEMA_VERSION}
+
+    def status(state: IndexState, **details: Any) -> IndexStatus:
+        return IndexStatus(state, path=str(root), expected_schema_version=SCHEMA_VERSION,
+                           **details)
+
     gen_dir = current_generation(root)
     if gen_dir is None:
-        return IndexStatus(IndexState.MISSING, message=f"No search index; {REINDEX_HINT}", **base)
+        return status(IndexState.MISSING, message=f"No search index; {REINDEX_HINT}")
     version = read_version(gen_dir)
-    found = version.get("schema_version") if version else None
     if version is None:
-        return IndexStatus(IndexState.CORRUPT, generation=gen_dir.name,
-                           message=f"{VERSION_FILE} is missing or unreadable; {REINDEX_HINT}", **base)
+        return status(IndexState.CORRUPT, generation=gen_dir.name,
+                      message=f"{VERSION_FILE} is missing or unreadable; {REINDEX_HINT}")
+    found = version.get("schema_version")
     if found != SCHEMA_VERSION:
-        return IndexStatus(IndexState.OUTDATED, schema_version=found, generation=gen_dir.name,
-                           message=f"Built with schema version {found}, needs {SCHEMA_VERSION}: "
-                                   f"rebuild needed; {REINDEX_HINT}", **base)
+        return status(IndexState.OUTDATED, schema_version=found, generation=gen_dir.name,
+                      message=f"Built with schema version {found}, needs {SCHEMA_VERSION}: "
+                              f"a rebuild is needed; {REINDEX_HINT}")
     try:
         ix = whoosh_index.open_dir(str(gen_dir))
         with ix.reader() as reader:
@@ -46,11 +51,9 @@ def index_status(index_dir: str | Path, *, settings: IndexSettings | None = None
             for _ in reader.lexicon("kind"):
                 pass
     except Exception as exc:  # Whoosh raises many types for damaged files
-        return IndexStatus(IndexState.CORRUPT, schema_version=found, generation=gen_dir.name,
-                           message=f"Cannot open ({type(exc).__name__}: {exc}); {REINDEX_HINT}",
-                           **base)
+        return status(IndexState.CORRUPT, schema_version=found, generation=gen_dir.name,
+                      message=f"Cannot open ({type(exc).__name__}: {exc}); {REINDEX_HINT}")
     lock_state, holder = _lock_state(root, settings)
-    return IndexStatus(lock_state or IndexState.OK, doc_count=count, schema_version=found,
-                       generation=gen_dir.name, lock_holder=holder,
-                       message="" if lock_state is None else f"write lock: {lock_state.value}",
-                       **base)
+    return status(lock_state or IndexState.OK, doc_count=count, schema_version=found,
+                  generation=gen_dir.name, lock_holder=holder,
+                  message="" if lock_state is None else f"write lock: {lock_state.value}")

@@ -31,12 +31,14 @@ _WORD = re.compile(r"\w+(?:\.\w+)*")
 _taxonomy_override: list[Any] = []
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lowercase and strip accents: `Policía` -> `policia`."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def word_keys(word: str) -> frozenset[str]:
     """The folded word plus simple singular forms (es/pt/fr/en plural stripping)."""
     w = fold(word)
@@ -93,7 +95,7 @@ class Dictionary:
             for keysets, concept, lang in self._by_key.get(key, ()):
                 n = len(keysets)
                 window = words[start:start + n]
-                if len(window) == n and all(word_keys(w) & k for w, k in zip(window, keysets)):
+                if len(window) == n and all(word_keys(w) & k for w, k in zip(window, keysets, strict=True)):
                     if (n, id(concept), lang) not in seen:
                         seen.add((n, id(concept), lang))
                         found.append(Match(n, concept, lang))

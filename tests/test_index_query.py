@@ -1,0 +1,186 @@
+"""Query syntax, hostile queries, did-you-mean and cross-language expansion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import index
+from index.translate import Dictionary, default_dictionary, load_glossary, use_taxonomy, word_keys
+
+
+@dataclass(frozen=True)
+class FakeTerm:
+    area: str
+    lang: str
+    text: str
+    weight: float = 1.0
+    weak: bool = False
+
+
+@dataclass(frozen=True)
+class FakeTaxonomy:
+    """The slice of classify.taxonomy.Taxonomy that the index uses."""
+
+    terms: tuple[FakeTerm, ...]
+
+
+TAXONOMY = FakeTaxonomy((
+    FakeTerm("2.4", "en", "domestic violence"),
+    FakeTerm("2.4", "en", "family violence", 0.8),
+    FakeTerm("2.4", "es", "violencia intrafamiliar"),
+    FakeTerm("2.4", "es", "violencia doméstica"),
+    FakeTerm("2.4", "pt", "violência doméstica"),
+    FakeTerm("2.4", "fr", "violence conjugale"),
+    FakeTerm("2.4", "es", "maltrato", 0.3, weak=True),
+    FakeTerm("1.4", "en", "penitentiary system"),
+    FakeTerm("1.4", "es", "sistema penitenciario"),
+    FakeTerm("1.4", "pt", "sistema penitenciário"),
+))
+
+
+def section(id: str, language: str, title: str, text: str, **extra: Any) -> dict[str, Any]:
+    record = {"id": id, "kind": "program", "title": title, "member_state": "Chile",
+              "language": language, "year": 2012, "date": None, "pillars": [2],
+              "themes": ["2.4"], "institution": "", "text": text}
+    record.update(extra)
+    return record
+
+
+RECORDS = [
+    section("es-vif", "es", "Atención integral", "Las víctimas de violencia intrafamiliar "
+            "reciben apoyo en los centros de atención."),
+    section("en-dv", "en", "Domestic violence courts", "Specialised courts hear cases of "
+            "domestic violence quickly."),
+    section("en-prison", "en", "Prison reform", "Overcrowding in prisons fell after reforms."),
+    section("es-carcel", "es", "Reforma carcelaria", "El hacinamiento en las cárceles "
+            "disminuyó con la reforma."),
+    section("es-maltrato", "es", "Maltrato", "Casos de maltrato en la escuela."),
+    section("pt-penit", "pt", "Sistema prisional", "O sistema penitenciário foi modernizado."),
+]
+
+
+@pytest.fixture(autouse=True)
+def fake_taxonomy() -> Any:
+    use_taxonomy(TAXONOMY)
+    yield
+    use_taxonomy(None)
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("index") / "index"
+    index.build_index(RECORDS, path)
+    return path
+
+
+def ids(result: index.SearchResult) -> set[str]:
+    return {hit.id for hit in result.hits}
+
+
+@pytest.mark.parametrize("query,message", [
+    ("(violencia", "missing ')'"),
+    ("violencia)", "has no '('"),
+    ('"violencia doméstica', "Unterminated phrase"),
+    ("year:[2010 TO", "Unterminated range"),
+    ("AND violencia", "'AND' needs a term before it"),
+    ("violencia OR", "'OR' needs a term after it"),
+    ("violencia AND OR prison", "'AND' needs a term after it"),
+    ("NOT", "'NOT' needs a term after it"),
+    ("colour:red", "Unknown field 'colour'"),
+    ("title:", "needs a value"),
+])
+def test_bad_query_one_line_error(index_dir: Path, query: str, message: str) -> None:
+    with pytest.raises(index.QuerySyntaxError) as caught:
+        index.search(index_dir, query)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert isinstance(caught.value, index.SearchIndexError)
+
+
+@pytest.mark.parametrize("query", [
+    "*cion", "?olicia", "a*", "title:*reform",
+    "(" * 30 + "prison" + ")" * 30,
+    "prison " * 400,
+    " OR ".join(f"w{i}" for i in range(80)),
+])
+def test_hostile_queries_refused(index_dir: Path, query: str) -> None:
+    with pytest.raises(index.QuerySyntaxError) as caught:
+        index.search(index_dir, query)
+    assert "\n" not in str(caught.value)
+
+
+def test_broad_wildcard_refused_with_a_clear_message(index_dir: Path) -> None:
+    settings = index.IndexSettings(max_expansions=2)
+    with pytest.raises(index.QueryTooBroadError, match="matches more than 2 words"):
+        index.search(index_dir, "re*", settings=settings)
+    assert ids(index.search(index_dir, "refor*")) == {"en-prison", "es-carcel"}
+
+
+def test_fuzzy_and_range_are_bounded(index_dir: Path) -> None:
+    assert "es-carcel" in ids(index.search(index_dir, "hacinamento~", translate=False))
+    assert index.search(index_dir, "year:[2010 TO 2013]").total == len(RECORDS)
+    with pytest.raises(index.QueryTooBroadError):
+        index.search(index_dir, "title:[a TO z]", settings=index.IndexSettings(max_expansions=3))
+
+
+def test_stop_words_only_and_empty_queries(index_dir: Path) -> None:
+    assert index.search(index_dir, "the of de la").total == 0
+    assert index.search(index_dir, "").total == len(RECORDS)
+    assert index.search(index_dir, "*").total == len(RECORDS)
+
+
+def test_did_you_mean(index_dir: Path) -> None:
+    result = index.search(index_dir, "violensia intrafamiliar", translate=False)
+    assert result.total == 0
+    assert result.suggestion == "violencia intrafamiliar"
+    assert index.search(index_dir, "violencia").suggestion is None
+
+
+def test_english_query_finds_spanish_section(index_dir: Path) -> None:
+    result = index.search(index_dir, "domestic violence")
+    assert {"es-vif", "en-dv"} <= ids(result)
+    assert "(violencia intrafamiliar)^0.4" in result.expanded_query
+    assert [h.id for h in result.hits][0] == "en-dv"  # translations weigh less
+    assert "**violencia**" in next(h for h in result.hits if h.id == "es-vif").snippet
+
+
+def test_no_translate_stays_in_the_query_language(index_dir: Path) -> None:
+    result = index.search(index_dir, "domestic violence", translate=False)
+    assert ids(result) == {"en-dv"}
+    assert result.expanded_query == "(domestic AND violence)"
+
+
+def test_spanish_query_finds_english_section_through_the_glossary(index_dir: Path) -> None:
+    assert {"es-carcel", "en-prison"} <= ids(index.search(index_dir, "cárceles"))
+    assert ids(index.search(index_dir, "cárceles", translate=False)) == {"es-carcel"}
+    assert "es-carcel" in ids(index.search(index_dir, "prisons"))
+
+
+def test_quoted_phrase_expands_too(index_dir: Path) -> None:
+    result = index.search(index_dir, '"penitentiary system"')
+    assert ids(result) == {"pt-penit"}
+    assert '"penitentiary system" OR (sistema penitenciario)^0.4' in result.expanded_query
+
+
+def test_weak_taxonomy_terms_do_not_expand(index_dir: Path) -> None:
+    assert ids(index.search(index_dir, "maltrato")) == {"es-maltrato"}
+
+
+def test_plural_stripping_in_matching() -> None:
+    assert "prison" in word_keys("prisons") and "joven" in word_keys("jóvenes")
+    d = Dictionary(load_glossary())
+    assert d.matches_at(["violencias", "domesticas"], 0)[0].length == 2
+
+
+def test_glossary_has_four_languages_and_enough_rows() -> None:
+    rows = load_glossary()
+    assert len(rows) >= 150
+    assert all(set(row.terms) == {"en", "es", "pt", "fr"} for row in rows)
+
+
+def test_dictionary_is_loaded_once() -> None:
+    assert default_dictionary() is default_dictionary()
