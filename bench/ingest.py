@@ -65,7 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replies", type=int, default=200)
     args = ap.parse_args()
-    pdfs = sorted(CORPUS.glob("*.pdf"))
+    pdfs = [p for p in sorted(CORPUS.glob("*.pdf")) if not p.stem.endswith("scan")]  # OCR: not comparable
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         from classify.engine import matcher_for

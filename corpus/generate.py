@@ -37,7 +37,11 @@ Formats: ``docx``; ``pdf`` (the docx exported by LibreOffice); ``doc`` and ``rtf
 conversions of the docx); ``scan`` (the PDF rasterised at 200 dpi, slightly rotated, noised and
 thresholded like a photocopy, put back together as an image-only PDF without a text layer);
 ``eml`` (an e-mail from the mission with the cover note as body and the docx attached); ``zip``
-(the docx plus a cover-letter .txt).
+(the docx plus a cover-letter .txt); ``mbox`` (the e-mail, one message of the mailbox named by the
+source's ``mailbox`` key, ``replies/<mailbox>.mbox``, messages in date order). For ``eml`` and
+``mbox`` a source may give ``"attach"``: ``docx`` (default), ``zip`` (the zip above attached) or
+``forward`` (the mission's message forwarded by DPS staff as an attached message), and
+``"sender"``, the mission's address (default ``<mailbox>.<state>@mission-<state>.example``).
 
 Metadata is fixed so that output is reproducible: the docx core properties name the mission as
 author and carry the reply date as created/modified date, zip members carry the reply date, and PDF
@@ -116,6 +120,15 @@ EXTENSIONS = {
     "scan": "pdf",
     "eml": "eml",
     "zip": "zip",
+    "mbox": "mbox",
+}
+ATTACH_MODES = ("docx", "zip", "forward")
+FORWARDER = "registro.dps@oas.org"
+FORWARD_NOTE = {
+    "es": "Se reenvía la respuesta recibida en la cuenta de la Misión para su registro.",
+    "en": "Forwarding the reply received in the mission account, for the record.",
+    "pt": "Encaminho a resposta recebida na conta da Missão, para registro.",
+    "fr": "Je transmets la réponse reçue dans la boîte de la Mission, pour enregistrement.",
 }
 SOFFICE_TARGET = {"pdf": "pdf", "scan": "pdf", "doc": "doc", "rtf": "rtf"}  # format -> LibreOffice output
 FIELD_KEYS: dict[str, tuple[str, ...]] = {
@@ -427,9 +440,14 @@ class Reply:
     labels: dict[str, str]
     cover_note: tuple[str, ...]
     sections: tuple[Section, ...]  # the plan (if any) first
+    mailbox: str | None = None  # format mbox: the mailbox file's stem
+    attach: str = "docx"  # eml/mbox: how the reply is attached (ATTACH_MODES)
+    sender: str | None = None  # eml/mbox: the mission's e-mail address
 
     @property
     def filename(self) -> str:
+        if self.format == "mbox":
+            return f"{self.mailbox}.mbox"
         return f"{self.id}.{EXTENSIONS[self.format]}"
 
 
@@ -477,6 +495,9 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
     empty = [s.title for s in sections if not (s.body or s.fields)]
     if empty:
         raise SourceError(f"section(s) without body or fields: {'; '.join(empty)}")
+    mailbox = data.get("mailbox")
+    if (data.get("format") == "mbox") != bool(mailbox) or (mailbox and not re.fullmatch(r"[a-z0-9-]+", mailbox)):
+        raise SourceError("format mbox needs a mailbox ([a-z0-9-]+), other formats none")
     return Reply(
         id=stem,
         member_state=str(data["member_state"]),
@@ -489,6 +510,9 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         cover_note=tuple(str(p) for p in data.get("cover_note") or ()),
         sections=tuple(sections),
+        mailbox=str(mailbox) if mailbox else None,
+        attach=_choice({"attach": data.get("attach", "docx")}, "attach", ATTACH_MODES),
+        sender=str(data["sender"]) if data.get("sender") else None,
     )
 
 
@@ -1030,27 +1054,57 @@ def cover_text(reply: Reply) -> str:
     return "\n\n".join(p for note in reply.cover_note for p in paragraphs_of(note)) + "\n"
 
 
-def build_eml(reply: Reply, docx_bytes: bytes) -> bytes:
-    """An e-mail from the mission to DPS: cover note as body, the docx attached."""
-    text = TEXT[reply.language]
+def mission_address(reply: Reply) -> tuple[str, str]:
+    """(local part, domain) of the mission's address."""
+    if reply.sender:
+        local, domain = reply.sender.split("@", 1)
+        return local, domain
     slug = ascii_slug(reply.member_state, "").lower()
-    domain = f"mission-{slug}.example"
+    return f"{TEXT[reply.language].mailbox}.{slug}", f"mission-{slug}.example"
+
+
+def build_eml(reply: Reply, docx_bytes: bytes) -> bytes:
+    """The message as mailed: the mission's own, or DPS staff forwarding it (``attach`` forward)."""
+    message = mission_message(reply, docx_bytes)
+    if reply.attach != "forward":
+        return message.as_bytes()
+    outer = EmailMessage(policy=email.policy.default)
+    outer["From"] = Address("Registro DPS", addr_spec=FORWARDER)
+    outer["To"] = Address(addr_spec=DPS_ADDRESS)
+    sent = dt.datetime.combine(reply.date + dt.timedelta(days=1), dt.time(9, 15), dt.timezone(dt.timedelta(hours=-4)))
+    outer["Date"] = format_datetime(sent)
+    outer["Subject"] = f"Fwd: {message['Subject']}"
+    outer["Message-ID"] = f"<fwd.{reply.id}.{reply.date:%Y%m%d}@oas.org>"
+    outer.set_content(FORWARD_NOTE[reply.language] + "\n")
+    outer.add_attachment(message)
+    outer.set_boundary(f"=_mispa_fwd_{digest('boundary-fwd', reply.id):016x}")
+    return outer.as_bytes()
+
+
+def mission_message(reply: Reply, docx_bytes: bytes) -> EmailMessage:
+    """An e-mail from the mission to DPS: cover note as body, the docx (or a zip holding it) attached."""
+    text = TEXT[reply.language]
+    local, domain = mission_address(reply)
     message = EmailMessage(policy=email.policy.default)
-    message["From"] = Address(f"{text.author} – {reply.as_written}", f"{text.mailbox}.{slug}", domain)
+    message["From"] = Address(f"{text.author} – {reply.as_written}", local, domain)
     message["To"] = Address(addr_spec=DPS_ADDRESS)
     offset = dt.timezone(dt.timedelta(hours=-4 if 3 <= reply.date.month <= 10 else -5))
     message["Date"] = format_datetime(dt.datetime.combine(reply.date, dt.time(11, 30), offset))
     message["Subject"] = text.subject.format(state=reply.as_written)
     message["Message-ID"] = f"<{reply.id}.{reply.date:%Y%m%d}@{domain}>"
     message.set_content(cover_text(reply))
-    message.add_attachment(
-        docx_bytes,
-        maintype="application",
-        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-        filename=attachment_name(reply),
-    )
+    if reply.attach == "zip":
+        message.add_attachment(build_zip(reply, docx_bytes), maintype="application", subtype="zip",
+                               filename=attachment_name(reply).replace(".docx", ".zip"))
+    else:
+        message.add_attachment(
+            docx_bytes,
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=attachment_name(reply),
+        )
     message.set_boundary(f"=_mispa_{digest('boundary', reply.id):016x}")
-    return message.as_bytes()
+    return message
 
 
 def build_zip(reply: Reply, docx_bytes: bytes) -> bytes:
@@ -1091,7 +1145,7 @@ def write_reply(reply: Reply, docx_file: Path, converted: dict[str, Path], out: 
         scan_pdf(converted[reply.id], reply, target, work)
     elif reply.format in ("doc", "rtf"):
         shutil.copyfile(converted[reply.id], target)
-    elif reply.format == "eml":
+    elif reply.format in ("eml", "mbox"):
         target.write_bytes(build_eml(reply, docx_bytes))
     else:
         target.write_bytes(build_zip(reply, docx_bytes))
@@ -1110,7 +1164,26 @@ def render(replies: Sequence[Reply], variants: dict[str, Variant], out: Path) ->
             docx_files[reply.id].write_bytes(build_docx(reply, variants[reply.id]))
         converted = convert_all(replies, docx_files, work)
         for reply in replies:
-            written.append(write_reply(reply, docx_files[reply.id], converted, out, work))
+            if reply.format != "mbox":
+                written.append(write_reply(reply, docx_files[reply.id], converted, out, work))
+        written += write_mailboxes([r for r in replies if r.format == "mbox"], docx_files, out)
+    return written
+
+
+def write_mailboxes(replies: Sequence[Reply], docx_files: dict[str, Path], out: Path) -> list[Path]:
+    """One mbox per mailbox name, its messages in date order, "From " lines in the bodies quoted."""
+    written = []
+    for name in sorted({r.mailbox for r in replies if r.mailbox}):
+        chunks = []
+        for reply in sorted((r for r in replies if r.mailbox == name), key=lambda r: (r.date, r.id)):
+            data = build_eml(reply, docx_files[reply.id].read_bytes())
+            sender = FORWARDER if reply.attach == "forward" else "@".join(mission_address(reply))
+            stamp = dt.datetime.combine(reply.date, dt.time(11, 30))
+            quoted = re.sub(rb"(?m)^(>*From )", rb">\1", data.replace(b"\r\n", b"\n"))
+            chunks.append(f"From {sender} {stamp:%a %b %d %H:%M:%S %Y}\n".encode() + quoted.rstrip(b"\n") + b"\n\n")
+        target = out / f"{name}.mbox"
+        target.write_bytes(b"".join(chunks))
+        written.append(target)
     return written
 
 
@@ -1219,7 +1292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(args.only or ()) - known)
     if unknown:
         raise SystemExit(f"unknown id(s): {', '.join(unknown)}")
-    selected = [r for r in replies if not args.only or r.id in args.only]
+    mailboxes = {r.mailbox for r in replies if r.id in (args.only or ()) and r.mailbox}
+    selected = [r for r in replies if not args.only or r.id in args.only or r.mailbox in mailboxes]
     for path in render(selected, assign_variants(replies), args.out):
         print(f"wrote {shown(path)}")
     if not args.only:

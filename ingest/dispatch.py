@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from .errors import EmptyDocument, NeedsConverter, UnsupportedFormat
+from .errors import EmptyDocument, UnsupportedFormat
 from .model import ExtractedDocument, Format
 from .sniff import sniff_format
 
@@ -22,9 +22,18 @@ def _docx(path: Path) -> ExtractedDocument:
     return docx.read(path)
 
 
-READERS: dict[Format, Reader] = {Format.PDF: _pdf, Format.DOCX: _docx}
-_CONVERTIBLE = {Format.DOC, Format.RTF, Format.ODT}
+def _converted(fmt: Format) -> Reader:
+    def read(path: Path) -> ExtractedDocument:
+        from .convert import convert_to_docx
+        return convert_to_docx(path, fmt)
+    return read
+
+
+READERS: dict[Format, Reader] = {Format.PDF: _pdf, Format.DOCX: _docx,
+                                 **{f: _converted(f) for f in (Format.DOC, Format.RTF, Format.ODT)}}
 _DESCRIPTIONS = {
+    **{f: f"a container ({f.value}): ingest_paths expands it into its files" for f in
+       (Format.EML, Format.MSG, Format.MBOX, Format.ZIP)},
     Format.HTML: "an HTML page, not a Word or PDF document",
     Format.TEXT: "plain text, not a Word or PDF document",
     Format.UNKNOWN: "unrecognised file type",
@@ -39,8 +48,6 @@ def read_document(path: Path, fmt: Format | None = None) -> ExtractedDocument:
     reader = READERS.get(fmt)
     if reader is not None:
         return reader(path)
-    if fmt in _CONVERTIBLE:
-        raise NeedsConverter(f"{fmt.value} file: needs LibreOffice (apt-get install libreoffice-writer-nogui)")
     described = _DESCRIPTIONS.get(fmt, f"{fmt.value} files are not read yet")
     suffix = path.suffix.lower()
     if fmt == Format.UNKNOWN and suffix:

@@ -2,7 +2,10 @@
 
 A label matches a line when the text before its first colon (or the whole short line) equals
 one of the variants once folded (case, accents), with numbering and parentheticals removed.
-A near miss (OCR noise, a typo) is accepted when it is close enough and long enough.
+A near miss (OCR noise, a typo) is accepted when it is close enough and long enough; so is a
+label closed by a semicolon (OCR often reads ":" as ";") when what precedes it is a label.
+Headings that match no pattern are tried once more with the usual OCR confusions undone
+("Informaci6n", "lnformación", "Prograrna"), which can only add matches, never change one.
 """
 
 from __future__ import annotations
@@ -64,12 +67,14 @@ def _label_table(path: Path = DATA / "labels.toml") -> dict[str, str]:
 def match_label(line: str, *, fuzzy: bool = True, alone_ok: bool = True, exact: bool = False) -> LabelMatch | None:
     """Return the field a line starts with, e.g. "Población meta: jóvenes" -> target_population."""
     table = _label_table()
-    colon = line.find(":")
-    if 0 < colon <= _MAX_LABEL:
-        head, rest = line[:colon], line[colon + 1:]
-        field = table.get(_key(head)) if exact else _lookup(head, table, fuzzy)
-        if field:
-            return LabelMatch(field, rest.strip(), head.strip())
+    for mark in (":", ";"):  # ";" only as OCR's reading of a colon, after a known label
+        colon = line.find(mark)
+        if 0 < colon <= _MAX_LABEL:
+            head, rest = line[:colon], line[colon + 1:]
+            field = table.get(_key(head)) if exact else _lookup(head, table, fuzzy)
+            if field:
+                return LabelMatch(field, rest.strip(), head.strip())
+            break
     if alone_ok and len(line) <= _MAX_LABEL:
         field = _lookup(line.rstrip(" .:-"), table, fuzzy)
         if field:
@@ -145,6 +150,35 @@ def match_heading(text: str, *, strict: bool = False) -> HeadingMatch | None:
     if not line or len(line) > 200:
         return None
     folded = fold(line)
+    found = _match_heading(line, folded, strict=strict)
+    if found is None and _OCR_SLIPS.search(folded):
+        found = _match_heading(line, *_unslip(folded), strict=strict)
+    return found
+
+
+_OCR_SLIPS = re.compile(r"[016|]|rn|\bl[nr]")
+_SAME_LENGTH = str.maketrans({"0": "o", "1": "l", "6": "o", "|": "l"})
+
+
+def _unslip(folded: str) -> tuple[str, list[int]]:
+    """Undo OCR's usual confusions ("informaci6n", "lnformacion", "prograrna"); with each character's
+    offset in the original, so that a title is still cut from the line as written."""
+    text = re.sub(r"\bl(?=[nr])", "i", folded.translate(_SAME_LENGTH))
+    out, offsets, i = [], [], 0
+    while i < len(text):
+        if text.startswith("rn", i) and 0 < i and text[i - 1].isalpha() and text[i + 2:i + 3].isalpha():
+            out.append("m")
+            offsets.append(i)
+            i += 2
+            continue
+        out.append(text[i])
+        offsets.append(i)
+        i += 1
+    return "".join(out), offsets + [len(text)]
+
+
+def _match_heading(line: str, folded: str, offsets: list[int] | None = None, *,
+                   strict: bool) -> HeadingMatch | None:
     blocks, sections, titles = _heading_rules()
     bare = folded.rstrip(" .:")
     for pattern, kind in blocks:
@@ -153,7 +187,7 @@ def match_heading(text: str, *, strict: bool = False) -> HeadingMatch | None:
     for pattern, kind in sections:
         m = pattern.match(folded)
         if m:
-            title = line[m.end():].strip().strip("«»\"“”'")
+            title = line[offsets[m.end()] if offsets else m.end():].strip().strip("«»\"“”'")
             if title:
                 return HeadingMatch(kind, title)
     if not strict and any(p.search(folded) for p in titles):

@@ -1,28 +1,41 @@
-"""Ingest files into the catalog: read, split, resolve language, state and date, tag, commit.
+"""Ingest files into the catalog: expand containers, read, split, resolve language, state and date,
+tag, commit.
 
 Each file is recorded as failed before it is parsed and set to ``ok`` only when its sections are
 committed, so a crash leaves every file with a truthful status. A bad file gets a status and a
 one-line reason and never stops the batch. Tagging and indexing are passed in as callables, so
 this package imports neither classify nor index.
+
+Containers (e-mail messages, mailboxes, zip archives; ``ingest.containers``) are expanded first:
+each member is written under a generated name into a private temporary directory and ingested
+like a file given on the command line, recursively, with an ``Origin`` that says where it came
+from (its display name, its locator ``container!/member``, the source row, and the member state
+and date the message gives). Every member's outcome is recorded as an entry of its source
+(``ingest.sources``), so that ``mispa status`` accounts for all of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import mailbox
 import re
+import tempfile
 from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
+from . import sources
 from .catalog import Catalog, DocumentInfo
+from .containers import CONTAINER_FORMATS, Container, Limits, Member, SourceInfo, opener_for
 from .dates import find_date
 from .dispatch import read_document
 from .errors import IngestError
 from .language import detect_language
-from .model import ExtractedDocument, Section, Status, Tag
+from .model import ExtractedDocument, Format, Section, Status, Tag
 from .sections import split_sections
 from .sniff import sniff_format
 from .states import find_states, member_states, normalize_state
@@ -31,6 +44,7 @@ from .text import clean, squash
 Tagger = Callable[[Section], tuple[list[Tag], str]]
 OnCommit = Callable[[list[str]], None]
 _ISO_IN_NAME = re.compile(r"(?<![a-z])([a-z]{3})(?![a-z])")
+_KINDS = {Format.EML: "message", Format.MSG: "message", Format.MBOX: "mailbox", Format.ZIP: "archive"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +52,38 @@ class IngestOptions:
     country: str | None = None
     year: int | None = None
     retry: bool = False
+    limits: Limits = Limits()
 
 
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
+    """What happened to one file, container or member.
+
+    ``kind`` is "file" (a document), "note" (a cover letter kept with its source), or the
+    container's kind ("message", "mailbox", "archive"). ``unit`` is True when the outcome completes
+    one step of a progress bar (a file given, or one message of a mailbox given).
+    """
+
     path: str
     status: Status
     reason: str = ""
     sections: int = 0
     section_ids: tuple[str, ...] = ()
     sha256: str = ""
+    kind: str = "file"
+    unit: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a container's member came from."""
+
+    name: str  # the member's display name (never used as a path)
+    path: str  # its locator, e.g. "/in/reply.eml!/Respuesta.docx"
+    source_id: int | None = None
+    state: str | None = None  # the member state the message names (domain, subject, body)
+    date: dt.date | None = None  # the date the message was sent
+    depth: int = 0  # how many containers it is nested in
 
 
 @dataclass(slots=True)
@@ -56,11 +92,20 @@ class IngestReport:
 
     def totals(self) -> dict[str, int]:
         counts = Counter(str(f.status) for f in self.files)
-        return {"files": len(self.files), "sections": sum(f.sections for f in self.files), **counts}
+        containers = Counter(f.kind for f in self.files if f.kind not in ("file", "note"))
+        return {"files": sum(f.kind == "file" for f in self.files), **containers,
+                "sections": sum(f.sections for f in self.files), **counts}
 
     @property
     def failed(self) -> list[FileOutcome]:
         return [f for f in self.files if f.status not in (Status.OK, Status.DUPLICATE)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    catalog: Catalog
+    options: IngestOptions
+    tagger: Tagger | None
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -74,6 +119,17 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def count_units(paths: Iterable[Path]) -> int:
+    """Steps of a progress bar over these files: one per file, one per message of a mailbox."""
+    total = 0
+    for path in paths:
+        try:
+            total += len(mailbox.mbox(str(path), create=False)) if sniff_format(path) == Format.MBOX else 1
+        except (OSError, mailbox.Error):
+            total += 1
+    return total
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -85,40 +141,139 @@ def sha256_file(path: Path) -> str:
 def ingest_paths(paths: Iterable[Path], catalog: Catalog, options: IngestOptions = IngestOptions(),
                  tagger: Tagger | None = None, on_commit: OnCommit | None = None,
                  progress: Callable[[FileOutcome], None] | None = None) -> IngestReport:
-    """Ingest every file under ``paths``; returns one outcome per file, whatever happened."""
+    """Ingest every file under ``paths``, containers expanded; one outcome per file, member and container."""
     report = IngestReport()
+    run = _Run(catalog, options, tagger)
     for path in iter_files(paths):
-        outcome = ingest_file(path, catalog, options, tagger)
-        if on_commit is not None and outcome.section_ids:
-            on_commit(list(outcome.section_ids))
-        report.files.append(outcome)
-        if progress is not None:
-            progress(outcome)
+        for outcome in _iter_item(path, run, None, None, True):
+            if on_commit is not None and outcome.section_ids:
+                on_commit(list(outcome.section_ids))
+            report.files.append(outcome)
+            if progress is not None:
+                progress(outcome)
     return report
 
 
-def ingest_file(path: Path, catalog: Catalog, options: IngestOptions = IngestOptions(),
-                tagger: Tagger | None = None) -> FileOutcome:
-    """Ingest one file; never raises for a bad file (the outcome says why)."""
+def _iter_item(path: Path, run: _Run, origin: Origin | None, fmt: Format | None,
+               unit: bool) -> Iterator[FileOutcome]:
+    """A file or member: a container is expanded (its own outcome comes last), a document ingested."""
+    try:
+        fmt = fmt or sniff_format(path)
+    except OSError as exc:
+        shown = origin.path if origin else str(path)
+        yield FileOutcome(shown, Status.FAILED, f"cannot read file: {exc.strerror or exc}", unit=unit)
+        return
+    if fmt in CONTAINER_FORMATS:
+        yield from _iter_container(path, fmt, run, origin, unit)
+    else:
+        yield dataclasses.replace(ingest_file(path, run.catalog, run.options, run.tagger, origin), unit=unit)
+
+
+def _iter_container(path: Path, fmt: Format, run: _Run, origin: Origin | None,
+                    unit: bool) -> Iterator[FileOutcome]:
+    """Record the container as a source, ingest its members, then give its own outcome."""
+    kind = _KINDS[fmt]
+    shown = origin.path if origin else str(path.resolve())
+    done = functools.partial(FileOutcome, shown, kind=kind, unit=unit and kind != "mailbox")
     try:
         sha = sha256_file(path)
     except OSError as exc:
-        return FileOutcome(str(path), Status.FAILED, f"cannot read file: {exc.strerror or exc}")
+        yield done(Status.FAILED, f"cannot read file: {exc.strerror or exc}")
+        return
+    existing = sources.find_source(run.catalog, sha)
+    if existing is not None and existing["status"] != Status.FAILED and not run.options.retry:
+        yield done(Status.DUPLICATE, f"already in the catalog as {existing['name']}", sha256=sha)
+        return
+    name, parent_id = (origin.name, origin.source_id) if origin else (_display_name(path), None)
+    source_id = sources.begin_source(run.catalog, sha, kind, name, shown, parent_id)
+    depth, limit = (origin.depth if origin else 0), run.options.limits.max_depth
+    status, reason, info = Status.TOO_COMPLEX, f"nested {depth} containers deep (limit {limit})", None
+    if depth < limit:
+        status, reason, info = yield from _iter_expanded(path, fmt, run, origin, source_id, shown,
+                                                         unit and kind == "mailbox")
+    sources.finish_source(run.catalog, source_id, info, status, reason)
+    yield done(status, reason, sha256=sha)
+
+
+def _iter_expanded(path: Path, fmt: Format, run: _Run, origin: Origin | None, source_id: int, shown: str,
+                   unit: bool) -> Generator[FileOutcome, None, tuple[Status, str, SourceInfo | None]]:
+    """Open the container in a private directory and ingest each member; returns its outcome."""
+    with tempfile.TemporaryDirectory(prefix="mispa-expand-") as tmp:
+        container: Container | None = None
+        try:
+            container = opener_for(fmt)(path, Path(tmp), run.options.limits)
+            for ordinal, member in enumerate(container.members):
+                yield from _iter_member(member, ordinal, container.info, source_id, shown, origin, run, unit)
+            status, reason = _container_status(container.problems)
+        except IngestError as exc:
+            status, reason = exc.status, squash(clean(str(exc) or (exc.__doc__ or "")))[:300]
+        except Exception as exc:  # one bad container must never stop the batch
+            status, reason = Status.FAILED, f"unexpected {type(exc).__name__}: {exc}"[:300]
+    return status, reason, container.info if container is not None else None
+
+
+def _iter_member(member: Member, ordinal: int, info: SourceInfo, source_id: int, parent_path: str,
+                 parent: Origin | None, run: _Run, unit: bool) -> Iterator[FileOutcome]:
+    locator = f"{parent_path}{sources.MEMBER_SEPARATOR}{member.name}"
+    if member.note or member.path is None:
+        status = Status.OK if member.note else (member.status or Status.FAILED)
+        kind = "note" if member.note else "file"
+        yield FileOutcome(locator, status, member.reason, kind=kind, unit=unit)
+        sources.record_entry(run.catalog, source_id, ordinal,
+                             sources.Entry(member.name, kind, "", str(status), member.reason))
+        return
+    sent = _iso_date(info.sent_at)
+    origin = Origin(name=member.name, path=locator, source_id=source_id,
+                    state=info.member_state or (parent.state if parent else None),
+                    date=sent or (parent.date if parent else None), depth=(parent.depth if parent else 0) + 1)
+    last: FileOutcome | None = None
+    for outcome in _iter_item(member.path, run, origin, member.format, unit):
+        last = outcome
+        yield outcome
+    if last is not None:
+        entry = sources.Entry(member.name, last.kind, last.sha256, str(last.status), last.reason)
+        sources.record_entry(run.catalog, source_id, ordinal, entry)
+    member.path.unlink(missing_ok=True)
+
+
+def _container_status(problems: list[tuple[Status, str]]) -> tuple[Status, str]:
+    if not problems:
+        return Status.OK, ""
+    shown = "; ".join(reason for _, reason in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return problems[0][0], f"refused in part: {shown}{more}"[:300]
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(value).date() if value else None
+    except ValueError:
+        return None
+
+
+def ingest_file(path: Path, catalog: Catalog, options: IngestOptions = IngestOptions(),
+                tagger: Tagger | None = None, origin: Origin | None = None) -> FileOutcome:
+    """Ingest one document (not a container); never raises for a bad file (the outcome says why)."""
+    shown = origin.path if origin else str(path.resolve())
+    try:
+        sha = sha256_file(path)
+    except OSError as exc:
+        return FileOutcome(shown, Status.FAILED, f"cannot read file: {exc.strerror or exc}")
     existing = catalog.find_document(sha)
     if existing is not None and (existing["status"] == Status.OK or not options.retry
                                  and existing["status"] not in (Status.FAILED,)):
         reason = (f"already in the catalog as {existing['file_name']}" if existing["status"] == Status.OK
                   else f"already recorded as {existing['status']}: {existing['reason']} (use --retry)")
         status = Status.DUPLICATE if existing["status"] == Status.OK else Status(existing["status"])
-        return FileOutcome(str(path), status, reason, sha256=sha)
-    info = DocumentInfo(sha256=sha, file_name=_display_name(path), path=str(path.resolve()),
-                        format="", status=Status.FAILED)
+        return FileOutcome(shown, status, reason, sha256=sha)
+    info = DocumentInfo(sha256=sha, file_name=origin.name if origin else _display_name(path), path=shown,
+                        format="", status=Status.FAILED, source="attachment" if origin else "file")
     catalog.begin_document(info)
     try:
         fmt = sniff_format(path)
         info = dataclasses.replace(info, format=str(fmt))
         doc = read_document(path, fmt)
-        return _commit(doc, info, catalog, options, tagger)
+        return _commit(doc, info, catalog, options, tagger, origin)
     except IngestError as exc:
         return _record_failure(catalog, info, exc.status, str(exc) or (exc.__doc__ or ""))
     except MemoryError:
@@ -134,12 +289,13 @@ def _record_failure(catalog: Catalog, info: DocumentInfo, status: Status, reason
 
 
 def _commit(doc: ExtractedDocument, info: DocumentInfo, catalog: Catalog, options: IngestOptions,
-            tagger: Tagger | None) -> FileOutcome:
+            tagger: Tagger | None, origin: Origin | None) -> FileOutcome:
     split = split_sections(doc)
     all_text = "\n".join([split.cover_text, *(s.text for s in split.sections)])
     language = detect_language(all_text)
-    state = _document_state(doc, split.sections, split.cover_text, Path(info.path), options)
-    date = _reply_date(doc, split.cover_text, options)
+    state = _document_state(doc, split.sections, split.cover_text, Path(info.file_name), options,
+                            origin.state if origin else None)
+    date = _reply_date(doc, split.cover_text, options, origin.date if origin else None)
     sections = [dataclasses.replace(s, language=detect_language(s.text) or language,
                                     member_state=normalize_state(s.member_state_text) or state)
                 for s in split.sections]
@@ -149,13 +305,27 @@ def _commit(doc: ExtractedDocument, info: DocumentInfo, catalog: Catalog, option
         info, status=Status.OK, reason=reason, page_count=doc.page_count, language=language,
         member_state=state, reply_date=date.isoformat() if date else None,
         year=date.year if date else options.year, cover_text=clean(split.cover_text), metadata=doc.metadata)
-    ids = catalog.finish_document(info, sections, tagged)
+    with catalog.transaction():
+        ids = catalog.finish_document(info, sections, tagged)
+        _mark_ocr(catalog, info.sha256, doc.metadata, sections, ids)
     return FileOutcome(info.path, Status.OK, reason, len(ids), tuple(ids), info.sha256)
 
 
+def _mark_ocr(catalog: Catalog, sha: str, metadata: dict[str, str], sections: list[Section],
+              ids: list[str]) -> None:
+    """Mark the document, and each section on an OCR'd page, as OCR'd text."""
+    pages = {int(p) for p in metadata.get("ocr_pages", "").split(",") if p.strip().isdigit()}
+    catalog.db.execute("UPDATE documents SET ocr = ? WHERE sha256 = ?", (int(bool(pages)), sha))
+    for section, sid in zip(sections, ids, strict=True):
+        start = section.page_start or 0
+        span = set(range(start, (section.page_end or start) + 1))
+        catalog.db.execute("UPDATE sections SET ocr = ? WHERE id = ?", (int(bool(span & pages)), sid))
+
+
 def _document_state(doc: ExtractedDocument, sections: list[Section] | tuple[Section, ...], cover: str,
-                    path: Path, options: IngestOptions) -> str | None:
-    """The form's field, else the cover note, else the headings, else the file name, else --country."""
+                    path: Path, options: IngestOptions, hint: str | None = None) -> str | None:
+    """The form's field, else the cover note, else the headings, else what the message that brought
+    it says (sender's domain, subject), else the file name, else --country."""
     named = Counter(n for n in (normalize_state(s.member_state_text) for s in sections) if n)
     if named:
         return named.most_common(1)[0][0]
@@ -163,6 +333,8 @@ def _document_state(doc: ExtractedDocument, sections: list[Section] | tuple[Sect
         found = find_states(text)
         if found:
             return found[0]
+    if hint:
+        return hint
     by_iso = {m.iso.lower(): m.name for m in member_states()}
     stem = path.stem.lower()
     for token in _ISO_IN_NAME.findall(stem):
@@ -172,8 +344,10 @@ def _document_state(doc: ExtractedDocument, sections: list[Section] | tuple[Sect
         normalize_state(options.country) if options.country else None) or options.country
 
 
-def _reply_date(doc: ExtractedDocument, cover: str, options: IngestOptions) -> dt.date | None:
-    found = find_date(cover)
+def _reply_date(doc: ExtractedDocument, cover: str, options: IngestOptions,
+                hint: dt.date | None = None) -> dt.date | None:
+    """The date in the cover note, else the date of the message that brought it, else the file's."""
+    found = find_date(cover) or hint
     if found:
         return found
     created = doc.metadata.get("created", "")

@@ -25,7 +25,7 @@ from typing import Iterator
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, LabelMatch, is_boilerplate, match_cell_label, match_heading,
                      match_label)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
-from .text import fold, squash, tidy
+from .text import clean, fold, squash, tidy
 
 _HEADER_FIELDS = {"member_state", "institution", "declared_pillar", *CONTACT_FIELDS}
 _KIND_FIELDS = {
@@ -281,7 +281,7 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     if not contact["email"]:
         m = _EMAIL.search(institution)
         contact["email"] = m.group(0) if m else ""
-    title = squash(d.title) or (fields.get("name", "") if kind == SectionKind.PLAN else "")
+    title = squash(clean(d.title)) or (fields.get("name", "") if kind == SectionKind.PLAN else "")
     if kind == SectionKind.PLAN and title and "name" not in fields:
         fields["name"] = title
     body = tidy("\n\n".join(d.body))

@@ -15,38 +15,49 @@ from .records import export_record
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--country", help="Member State for files that do not say which")
 @click.option("--year", type=click.IntRange(1990, 2100), help="Year for files that carry no date")
-@click.option("--retry", is_flag=True, help="Try again files recorded as needing a password, OCR or a converter")
+@click.option("--retry", is_flag=True, help="Try again files recorded as needing a password, OCR or a "
+              "converter (without PATHS: every such file the catalog knows)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table")
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int | None, retry: bool,
            as_json: bool) -> None:
     """Ingest reply files and folders (recursively) into the catalog.
 
-    Exit status: 0 when every file was ingested (or already was), 1 when some failed.
+    E-mail messages (.eml, .msg), mailboxes (.mbox) and zip archives are expanded: each attachment
+    or member is ingested and linked to its message. Exit status: 0 when every file was ingested
+    (or already was), 1 when some failed or were refused.
 
     Example:
 
         mispa ingest replies/2013/ --year 2013
+        mispa ingest --retry
     """
-    from ingest.pipeline import IngestOptions, ingest_paths, iter_files
+    from ingest.pipeline import IngestOptions, count_units, ingest_paths, iter_files
+    from ingest.sources import retry_paths
 
     from .wiring import make_tagger, refresh_index
 
+    if not paths and not retry:
+        raise click.UsageError("give files or folders to ingest (or --retry)")
+    from .commands_admin import hold_ingest_lock
+    lock = hold_ingest_lock(obj)  # one ingest at a time; a second one waits, saying so
     options = IngestOptions(country=country, year=year, retry=retry)
-    files = list(iter_files(paths))
+    files = list(iter_files(paths or retry_paths(obj.catalog)))
     show_bar = not as_json and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr,
+    with click.progressbar(length=count_units(files), label="Ingesting", file=sys.stderr,
                            hidden=not show_bar) as bar:
         def progress(outcome: Any) -> None:
-            bar.update(1)
+            bar.update(1 if outcome.unit else 0)
             if not as_json and outcome.status not in ("ok", "duplicate"):
                 click.echo(f"{outcome.path}: {outcome.status}: {outcome.reason}", err=True)
 
         report = ingest_paths(files, obj.catalog, options, tagger=make_tagger(), progress=progress)
     new_ids = [i for f in report.files for i in f.section_ids]
+    if lock.recovered is not None:  # the last ingest was killed: the index may lack what it committed
+        new_ids = [r["id"] for r in obj.catalog.iter_sections()]
     try:
         refresh_index(obj.catalog, obj.settings.index_dir, new_ids)
     except Exception as exc:  # the catalog holds everything; the index can be rebuilt
@@ -97,7 +108,8 @@ def export(obj: Context, fmt: str, country: str | None, kind: str | None) -> Non
 @format_option("table", "json")
 @click.pass_obj
 def status(obj: Context, fmt: str) -> None:
-    """Documents by status, sections by kind and by Member State.
+    """Documents by status, sections by kind and by Member State; messages, mailboxes and archives
+    with the outcome of every attachment and member (ingested, duplicate, refused with a reason).
 
     Example:
 
@@ -114,13 +126,21 @@ def status(obj: Context, fmt: str) -> None:
             "JOIN documents d ON d.id = s.document_id WHERE d.status = 'ok' GROUP BY 1, 2 ORDER BY 1"):
         states.setdefault(state, {})[kind] = n
     problems = [{"file": r["file_name"], "status": r["status"], "reason": r["reason"]}
-                for r in db.execute("SELECT * FROM documents WHERE status != 'ok' ORDER BY id")]
+                for r in db.execute("SELECT * FROM documents WHERE status != 'ok' AND source_id IS NULL "
+                                    "ORDER BY id")]
+    from ingest.sources import summary  # attachments and members: listed under their container
+    mail = summary(obj.catalog)
+    problems += mail["problems"]
     if fmt == "json":
         click.echo(to_json({"documents": docs, "sections": kinds, "member_states": states,
-                            "problems": problems}))
+                            "sources": mail["sources"], "contents": mail["contents"], "problems": problems}))
         return
     click.echo("Documents: " + (", ".join(f"{k} {v}" for k, v in sorted(docs.items())) or "none"))
     click.echo("Sections:  " + (", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none"))
+    for title, groups in (("Sources:   ", mail["sources"]), ("Contents:  ", mail["contents"])):
+        if groups:
+            click.echo(title + "; ".join(f"{k} {sum(c.values())} (" + ", ".join(
+                f"{s} {n}" for s, n in sorted(c.items())) + ")" for k, c in sorted(groups.items())))
     if states:
         kinds_order = ["plan", "program", "lesson", "practice"]
         rows = [(s, *(c.get(k, 0) for k in kinds_order), sum(c.values())) for s, c in states.items()]

@@ -53,7 +53,7 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
     hits = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(h).items()} for h in result.hits]
     if fmt == "json":
         click.echo(to_json({"query": result.query, "total": result.total, "page": result.page,
-                            "hits": [{k: h[k] for k in HIT_COLUMNS} for h in hits],
+                            "hits": [{**{k: h[k] for k in HIT_COLUMNS}, "ocr": h["ocr"]} for h in hits],
                             "facets": {k: result.facets.get(k, {}) for k in
                                        ("pillar", "theme", "member_state", "kind", "language", "year")},
                             "suggestion": result.suggestion}))
@@ -67,7 +67,8 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
     for h in hits:
         pillars = ",".join(str(p) for p in h["pillars"]) or "-"
         click.echo(f"\n[{h['id']}] {h['title']}\n  {h['member_state']} · {h['kind']} · {h['language']}"
-                   f" · pillars {pillars} · themes {','.join(h['themes']) or '-'}")
+                   f" · pillars {pillars} · themes {','.join(h['themes']) or '-'}"
+                   + (" · OCR'd text" if h["ocr"] else ""))
         click.echo("  " + " ".join(h["snippet"].split())[:300])
     for name in ("pillar", "member_state", "kind", "language"):
         counts = result.facets.get(name, {})

@@ -40,6 +40,6 @@ def index_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
         "pillars": sorted(int(t.code) for t in tags if t.kind == "pillar"),
         "themes": sorted(t.code for t in tags if t.kind == "theme"),
         "institution": row["institution"], "text": row["text"], "fields": row["fields"],
-        "source_file": row["file_name"], "pages": pages(row), "ocr": False,
+        "source_file": row["file_name"], "pages": pages(row), "ocr": bool(row.get("ocr")),
         "tag_sources": {t.code: t.source for t in tags},
     }

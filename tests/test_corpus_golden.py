@@ -6,11 +6,31 @@ from __future__ import annotations
 from ingest.text import squash
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def close_enough(found: str, expected: str) -> bool:
+    """An OCR'd title is "within a small edit distance": 3 edits, or one in ten characters."""
+    return edit_distance(found, expected) <= max(3, len(expected) // 10)
+
+
 def _find(catalog, g):
-    rows = [r for r in catalog.iter_sections("d.file_name = ?", (g["file"].split("/")[-1],))]
+    name = g["file"].split("/")[-1]
+    # A member of a container (e-mail, mailbox, zip) is stored as "<container path>!/<member>".
+    rows = [r for r in catalog.iter_sections("(d.file_name = ? OR d.path LIKE ?)", (name, f"%/{name}!/%"))]
     titles = {squash(g["title"])}
     if g["kind"] == "plan" and g["fields"].get("name"):
         titles.add(squash(g["fields"]["name"]))  # a plan is named by its "Name of Plan" row
+    if g["format"] == "scan":  # OCR'd titles: within a small edit distance (see tests/test_ocr_corpus.py)
+        return next((r for r in rows if r["kind"] == g["kind"] and any(
+            close_enough(squash(r["title"]), t) for t in titles)), None)
     return next((r for r in rows if r["kind"] == g["kind"] and squash(r["title"]) in titles), None)
 
 
