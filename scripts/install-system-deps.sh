@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools mispa's optional paths use, when missing:
 # LibreOffice (legacy .doc/.rtf/.odt and the compendium's PDF), Tesseract with the
-# four languages (scanned PDFs), poppler-utils (page rendering in tests), qpdf.
+# four languages (scanned PDFs), poppler-utils (page rendering in tests), qpdf, and Debian's
+# chromium + chromium-driver (the web interface's end-to-end tests; never a downloaded browser).
 # Does nothing when everything is present or when not root (tests then skip those paths).
 set -uo pipefail
 need=()
@@ -12,6 +13,8 @@ for l in spa eng por fra; do
 done
 command -v pdftoppm  >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf      >/dev/null 2>&1 || need+=(qpdf)
+command -v chromium  >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/bin/chromedriver ]          || need+=(chromium-driver)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: not root; missing: ${need[*]} (tests that need them are skipped)" >&2
