@@ -16,6 +16,7 @@ and date the message gives). Every member's outcome is recorded as an entry of i
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import functools
@@ -27,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import sources
 from .catalog import Catalog, DocumentInfo
@@ -40,6 +42,8 @@ from .sections import split_sections
 from .sniff import sniff_format
 from .states import find_states, member_states, normalize_state
 from .text import clean, squash
+from .workers import Failure, WorkerPool
+from .workers import Limits as WorkerLimits
 
 Tagger = Callable[[Section], tuple[list[Tag], str]]
 OnCommit = Callable[[list[str]], None]
@@ -49,10 +53,20 @@ _KINDS = {Format.EML: "message", Format.MSG: "message", Format.MBOX: "mailbox", 
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
+    """What the command line sets. ``time_limit`` (seconds) and ``memory_limit`` (bytes) bound the
+    reading of one file in its worker process; ``workers`` is how many files are read at once."""
+
     country: str | None = None
     year: int | None = None
     retry: bool = False
     limits: Limits = Limits()
+    time_limit: float = 60.0
+    memory_limit: int = 1 << 30
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0 or self.memory_limit <= 0 or self.workers < 1:
+            raise ValueError("time limit, memory limit and workers must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +120,34 @@ class _Run:
     catalog: Catalog
     options: IngestOptions
     tagger: Tagger | None
+    pool: WorkerPool
+    in_flight: dict[str, str] = field(default_factory=dict)  # checksum -> name, of files being read now
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a worker learns from one document, for the parent to commit."""
+
+    format: str
+    sections: list[Section]
+    tagged: dict[int, tuple[list[Tag], str]]
+    page_count: int | None
+    language: str | None
+    member_state: str | None
+    reply_date: dt.date | None
+    cover_text: str
+    metadata: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A document handed to a worker (``ticket``) or already decided (``outcome``)."""
+
+    outcome: FileOutcome | None = None
+    ticket: int | None = None
+    info: DocumentInfo | None = None
+    unit: bool = True
+    recheck: tuple[str, str] | None = None  # (shown path, checksum) of a copy of a file in flight
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -143,15 +185,40 @@ def ingest_paths(paths: Iterable[Path], catalog: Catalog, options: IngestOptions
                  progress: Callable[[FileOutcome], None] | None = None) -> IngestReport:
     """Ingest every file under ``paths``, containers expanded; one outcome per file, member and container."""
     report = IngestReport()
-    run = _Run(catalog, options, tagger)
-    for path in iter_files(paths):
-        for outcome in _iter_item(path, run, None, None, True):
+    limits = WorkerLimits(options.time_limit, options.memory_limit)
+    with WorkerPool(options.workers, limits) as pool:
+        run = _Run(catalog, options, tagger, pool)
+        for outcome in _iter_top(iter_files(paths), run):
             if on_commit is not None and outcome.section_ids:
                 on_commit(list(outcome.section_ids))
             report.files.append(outcome)
             if progress is not None:
                 progress(outcome)
     return report
+
+
+def _iter_top(paths: Iterable[Path], run: _Run) -> Iterator[FileOutcome]:
+    """Files given: documents are read by the workers in parallel and committed in order;
+    a container is expanded once the documents before it are committed."""
+    pending: collections.deque[_Pending] = collections.deque()
+    for path in paths:
+        try:
+            fmt: Format | None = sniff_format(path)
+        except OSError:
+            fmt = None  # _iter_item reports it
+        if fmt is None or fmt in CONTAINER_FORMATS:
+            yield from _drain(pending, run, 0)
+            yield from _iter_item(path, run, None, fmt, True)
+            continue
+        yield from _drain(pending, run, run.pool.size - 1)
+        pending.append(_start(path, run, None, fmt))
+    yield from _drain(pending, run, 0)
+
+
+def _drain(pending: collections.deque[_Pending], run: _Run, keep: int) -> Iterator[FileOutcome]:
+    """Commit the oldest pending documents until at most ``keep`` are still being read."""
+    while pending and (len([p for p in pending if p.ticket is not None]) > keep or pending[0].ticket is None):
+        yield _finish(pending.popleft(), run)
 
 
 def _iter_item(path: Path, run: _Run, origin: Origin | None, fmt: Format | None,
@@ -166,7 +233,7 @@ def _iter_item(path: Path, run: _Run, origin: Origin | None, fmt: Format | None,
     if fmt in CONTAINER_FORMATS:
         yield from _iter_container(path, fmt, run, origin, unit)
     else:
-        yield dataclasses.replace(ingest_file(path, run.catalog, run.options, run.tagger, origin), unit=unit)
+        yield _finish(_start(path, run, origin, fmt, unit), run)
 
 
 def _iter_container(path: Path, fmt: Format, run: _Run, origin: Origin | None,
@@ -251,35 +318,88 @@ def _iso_date(value: str | None) -> dt.date | None:
         return None
 
 
-def ingest_file(path: Path, catalog: Catalog, options: IngestOptions = IngestOptions(),
-                tagger: Tagger | None = None, origin: Origin | None = None) -> FileOutcome:
-    """Ingest one document (not a container); never raises for a bad file (the outcome says why)."""
+def _start(path: Path, run: _Run, origin: Origin | None, fmt: Format | None, unit: bool = True) -> _Pending:
+    """Check a document against the catalog, record it as failed, and hand it to a worker."""
+    catalog, options = run.catalog, run.options
     shown = origin.path if origin else str(path.resolve())
     try:
         sha = sha256_file(path)
     except OSError as exc:
-        return FileOutcome(shown, Status.FAILED, f"cannot read file: {exc.strerror or exc}")
+        return _Pending(FileOutcome(shown, Status.FAILED, f"cannot read file: {exc.strerror or exc}", unit=unit))
+    if sha in run.in_flight:  # the same bytes are being read: decide once that copy is committed
+        return _Pending(recheck=(shown, sha), unit=unit)
     existing = catalog.find_document(sha)
     if existing is not None and (existing["status"] == Status.OK or not options.retry
                                  and existing["status"] not in (Status.FAILED,)):
-        reason = (f"already in the catalog as {existing['file_name']}" if existing["status"] == Status.OK
-                  else f"already recorded as {existing['status']}: {existing['reason']} (use --retry)")
-        status = Status.DUPLICATE if existing["status"] == Status.OK else Status(existing["status"])
-        return FileOutcome(shown, status, reason, sha256=sha)
+        return _Pending(_known(existing, shown, sha, unit))
     info = DocumentInfo(sha256=sha, file_name=origin.name if origin else _display_name(path), path=shown,
-                        format="", status=Status.FAILED, source="attachment" if origin else "file")
+                        format=str(fmt or ""), status=Status.FAILED, source="attachment" if origin else "file")
     catalog.begin_document(info)
+    run.in_flight[sha] = info.file_name
+    hints = (origin.state, origin.date) if origin else (None, None)
+    ticket = run.pool.submit(parse_file, path, info.file_name, options, run.tagger, *hints)
+    return _Pending(ticket=ticket, info=info, unit=unit)
+
+
+def _known(existing: Any, shown: str, sha: str, unit: bool) -> FileOutcome:
+    """The outcome of a file whose bytes the catalog has already seen."""
+    if existing["status"] == Status.OK:
+        return FileOutcome(shown, Status.DUPLICATE, f"already in the catalog as {existing['file_name']}",
+                           sha256=sha, unit=unit)
+    reason = f"already recorded as {existing['status']}: {existing['reason']} (use --retry)"
+    return FileOutcome(shown, Status(existing["status"]), reason, sha256=sha, unit=unit)
+
+
+def _finish(pending: _Pending, run: _Run) -> FileOutcome:
+    """Wait for a document's worker and commit what it read (or record why it could not)."""
+    if pending.recheck is not None:
+        shown, sha = pending.recheck
+        existing = run.catalog.find_document(sha)
+        if existing is None:
+            return FileOutcome(shown, Status.FAILED, "a copy in this batch could not be recorded", unit=pending.unit)
+        if existing["status"] == Status.OK:
+            return _known(existing, shown, sha, pending.unit)
+        return FileOutcome(shown, Status.DUPLICATE, f"the same bytes as {existing['file_name']}, recorded as "
+                           f"{existing['status']}: {existing['reason']}", sha256=sha, unit=pending.unit)
+    if pending.ticket is None or pending.info is None:
+        assert pending.outcome is not None
+        return pending.outcome
+    info = pending.info
+    try:
+        result = run.pool.collect(pending.ticket)
+    finally:
+        run.in_flight.pop(info.sha256, None)
+    if isinstance(result, Failure):
+        outcome = _record_failure(run.catalog, info, result.status, result.reason)
+    else:
+        outcome = _store(run.catalog, info, result, run.options)
+    return dataclasses.replace(outcome, unit=pending.unit)
+
+
+def ingest_file(path: Path, catalog: Catalog, options: IngestOptions = IngestOptions(),
+                tagger: Tagger | None = None, origin: Origin | None = None) -> FileOutcome:
+    """Ingest one document (not a container); never raises for a bad file (the outcome says why)."""
+    limits = WorkerLimits(options.time_limit, options.memory_limit)
+    with WorkerPool(1, limits) as pool:
+        run = _Run(catalog, options, tagger, pool)
+        return _finish(_start(path, run, origin, None), run)
+
+
+def parse_file(path: Path, file_name: str, options: IngestOptions, tagger: Tagger | None,
+               state_hint: str | None, date_hint: dt.date | None) -> Parsed | Failure:
+    """Read, split, resolve and tag one document. Runs in a worker; returns a Failure for a bad file."""
     try:
         fmt = sniff_format(path)
-        info = dataclasses.replace(info, format=str(fmt))
         doc = read_document(path, fmt)
-        return _commit(doc, info, catalog, options, tagger, origin)
+        return _parse(doc, str(fmt), file_name, options, tagger, state_hint, date_hint)
     except IngestError as exc:
-        return _record_failure(catalog, info, exc.status, str(exc) or (exc.__doc__ or ""))
+        return Failure(exc.status, str(exc) or (exc.__doc__ or ""))
     except MemoryError:
-        return _record_failure(catalog, info, Status.TOO_LARGE, "ran out of memory while reading")
+        raise  # the worker reports it with the limit it exceeded
+    except RecursionError:
+        return Failure(Status.TOO_COMPLEX, "nested too deeply to read")
     except Exception as exc:  # one bad file must never stop the batch
-        return _record_failure(catalog, info, Status.FAILED, f"unexpected {type(exc).__name__}: {exc}")
+        return Failure(Status.FAILED, f"unexpected {type(exc).__name__}: {exc}")
 
 
 def _record_failure(catalog: Catalog, info: DocumentInfo, status: Status, reason: str) -> FileOutcome:
@@ -288,26 +408,32 @@ def _record_failure(catalog: Catalog, info: DocumentInfo, status: Status, reason
     return FileOutcome(info.path, status, reason, sha256=info.sha256)
 
 
-def _commit(doc: ExtractedDocument, info: DocumentInfo, catalog: Catalog, options: IngestOptions,
-            tagger: Tagger | None, origin: Origin | None) -> FileOutcome:
+def _parse(doc: ExtractedDocument, fmt: str, file_name: str, options: IngestOptions, tagger: Tagger | None,
+           state_hint: str | None, date_hint: dt.date | None) -> Parsed:
     split = split_sections(doc)
     all_text = "\n".join([split.cover_text, *(s.text for s in split.sections)])
     language = detect_language(all_text)
-    state = _document_state(doc, split.sections, split.cover_text, Path(info.file_name), options,
-                            origin.state if origin else None)
-    date = _reply_date(doc, split.cover_text, options, origin.date if origin else None)
+    state = _document_state(doc, split.sections, split.cover_text, Path(file_name), options, state_hint)
+    date = _reply_date(doc, split.cover_text, options, date_hint)
     sections = [dataclasses.replace(s, language=detect_language(s.text) or language,
                                     member_state=normalize_state(s.member_state_text) or state)
                 for s in split.sections]
     tagged = {s.ordinal: tagger(s) for s in sections} if tagger else {}
-    reason = "" if sections else "no questionnaire sections found"
+    return Parsed(fmt, sections, tagged, doc.page_count, language, state, date, clean(split.cover_text),
+                  doc.metadata)
+
+
+def _store(catalog: Catalog, info: DocumentInfo, parsed: Parsed, options: IngestOptions) -> FileOutcome:
+    reason = "" if parsed.sections else "no questionnaire sections found"
+    date = parsed.reply_date
     info = dataclasses.replace(
-        info, status=Status.OK, reason=reason, page_count=doc.page_count, language=language,
-        member_state=state, reply_date=date.isoformat() if date else None,
-        year=date.year if date else options.year, cover_text=clean(split.cover_text), metadata=doc.metadata)
+        info, format=parsed.format, status=Status.OK, reason=reason, page_count=parsed.page_count,
+        language=parsed.language, member_state=parsed.member_state,
+        reply_date=date.isoformat() if date else None, year=date.year if date else options.year,
+        cover_text=parsed.cover_text, metadata=parsed.metadata)
     with catalog.transaction():
-        ids = catalog.finish_document(info, sections, tagged)
-        _mark_ocr(catalog, info.sha256, doc.metadata, sections, ids)
+        ids = catalog.finish_document(info, parsed.sections, parsed.tagged)
+        _mark_ocr(catalog, info.sha256, parsed.metadata, parsed.sections, ids)
     return FileOutcome(info.path, Status.OK, reason, len(ids), tuple(ids), info.sha256)
 
 

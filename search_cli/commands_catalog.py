@@ -22,8 +22,14 @@ from .records import export_record
               "converter (without PATHS: every such file the catalog knows)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table")
 @click.pass_obj
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Files read at once, each in its own process [default: the number of cores]")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds one file may take to read before it is given up as timed_out")
+@click.option("--memory-limit", type=click.IntRange(min=64), default=1024, show_default=True,
+              help="MiB of memory one file may take to read before it is refused as too_large")
 def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int | None, retry: bool,
-           as_json: bool) -> None:
+           as_json: bool, workers: int | None, time_limit: float, memory_limit: int) -> None:
     """Ingest reply files and folders (recursively) into the catalog.
 
     E-mail messages (.eml, .msg), mailboxes (.mbox) and zip archives are expanded: each attachment
@@ -44,7 +50,10 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
         raise click.UsageError("give files or folders to ingest (or --retry)")
     from .commands_admin import hold_ingest_lock
     lock = hold_ingest_lock(obj)  # one ingest at a time; a second one waits, saying so
-    options = IngestOptions(country=country, year=year, retry=retry)
+    from ingest.workers import default_workers
+
+    options = IngestOptions(country=country, year=year, retry=retry, time_limit=time_limit,
+                            memory_limit=memory_limit << 20, workers=workers or default_workers())
     files = list(iter_files(paths or retry_paths(obj.catalog)))
     show_bar = not as_json and sys.stderr.isatty()
     with click.progressbar(length=count_units(files), label="Ingesting", file=sys.stderr,
