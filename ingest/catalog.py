@@ -8,6 +8,7 @@ each applied once, in order, in its own transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -19,6 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from .errors import CatalogError
 from .model import Evidence, Section, Status, Tag
+from .text import clean
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -112,6 +114,7 @@ class Catalog:
 
     def begin_document(self, info: DocumentInfo) -> int:
         """Record a file as failed ("in progress") before parsing it; returns its row id."""
+        info = storable(info)
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         with self.transaction():
             self.db.execute(
@@ -128,6 +131,7 @@ class Catalog:
                         tagged: dict[int, tuple[list[Tag], str]] | None = None) -> list[str]:
         """Store a document's outcome and sections in one transaction; returns the section ids."""
         ids: list[str] = []
+        info = storable(info)
         with self.transaction():
             row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", (info.sha256,)).fetchone()
             doc_id = row["id"] if row else self._insert_bare(info)
@@ -156,6 +160,7 @@ class Catalog:
         return int(cur.lastrowid or 0)
 
     def _insert_section(self, sid: str, doc_id: int, s: Section) -> None:
+        s = _storable_section(s)
         self.db.execute(
             """INSERT INTO sections (id, document_id, ordinal, kind, title, member_state, language, institution,
                contact_person, job_title, phone, email, declared_pillar, fields, text, page_start, page_end)
@@ -234,6 +239,28 @@ class Catalog:
 
     def documents(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM documents ORDER BY id").fetchall()
+
+
+def storable(info: DocumentInfo) -> DocumentInfo:
+    """The document's text as SQLite and JSON can hold it: clean (NFC, no control characters or lone
+    surrogates). The path stays as given (it locates the file for ``--retry``), except that bytes that
+    are not UTF-8 (surrogate escapes, which SQLite cannot store) are kept as ``\\udcxx``."""
+    path = storable_path(info.path)
+    metadata = {clean(str(k)): clean(str(v)) for k, v in (info.metadata or {}).items()}
+    return dataclasses.replace(info, file_name=clean(info.file_name), path=path, reason=clean(info.reason),
+                               cover_text=clean(info.cover_text), metadata=metadata)
+
+
+def storable_path(path: str) -> str:
+    """A path as given, with bytes that are not UTF-8 (surrogate escapes) written ``\\udcxx``."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable_section(s: Section) -> Section:
+    """Every text field of a section cleaned (the splitter already does; this is the last line)."""
+    values = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    texts: dict[str, Any] = {name: clean(value) for name, value in values.items() if type(value) is str}
+    return dataclasses.replace(s, fields={clean(k): clean(v) for k, v in s.fields.items()}, **texts)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

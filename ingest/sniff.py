@@ -1,6 +1,7 @@
 """Detect a file's format from its contents, the extension being the last resort.
 
-Order: magic bytes (``%PDF-``, OLE ``D0 CF 11 E0``, ``{\\rtf``, zip ``PK``), then for zips the
+Order: magic bytes (``%PDF-``, OLE ``D0 CF 11 E0``, ``{\\rtf``, zip ``PK``), then for OLE files an
+``EncryptedPackage`` stream (a password-protected DOCX, which Word wraps in OLE), for zips the
 members that identify an OOXML/ODF package (``word/document.xml``, ``mimetype``), then
 text sniffing for e-mail, mbox and HTML, then the extension.
 """
@@ -30,12 +31,34 @@ def sniff_format(path: Path) -> Format:
     if b"%PDF-" in head[:1024]:
         return Format.PDF
     if head.startswith(_OLE):
+        if _has_encrypted_package(path):
+            return Format.DOCX  # a password-protected Office Open XML file: the DOCX reader says so
         return Format.MSG if path.suffix.lower() == ".msg" else Format.DOC
     if stripped.startswith(b"{\\rtf"):
         return Format.RTF
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _sniff_zip(path)
     return _sniff_text(stripped, path)
+
+
+_ENCRYPTED_PACKAGE = "EncryptedPackage\0".encode("utf-16-le")
+
+
+def _has_encrypted_package(path: Path) -> bool:
+    """True when an OLE file's directory holds an ``EncryptedPackage`` stream (encrypted DOCX/XLSX/PPTX).
+
+    Directory entries are 128 bytes, aligned on 128 in the file: the name (UTF-16), its byte length
+    (34) at offset 64 and the object type (2, a stream) at offset 66 must all match.
+    """
+    import mmap
+
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        at = data.find(_ENCRYPTED_PACKAGE)
+        while at != -1:
+            if at % 128 == 0 and data[at + 64:at + 67] == b"\x22\x00\x02":
+                return True
+            at = data.find(_ENCRYPTED_PACKAGE, at + 1)
+    return False
 
 
 def _sniff_zip(path: Path) -> Format:

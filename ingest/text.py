@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _NUMBERING = re.compile(r"^\s*(\(?[a-h]\)|[a-h][.)]|[ivx]{1,4}[.)-]|\d{1,2}(\.\d{1,2})*[.)-]?|[-•·*▪●◦])\s+", re.I)
 
@@ -25,7 +25,7 @@ def fold(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFC, without NUL, control characters or lone surrogates; keeps newlines and tabs."""
+    """NFC, without NUL, C0/C1 control characters, lone surrogates or U+FFFE/U+FFFF; keeps newlines and tabs."""
     text = unicodedata.normalize("NFC", text)
     return _CONTROL.sub("", text)
 

@@ -56,6 +56,9 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 def main() -> None:
+    # A file name with bytes that are not UTF-8 must print as \udcxx escapes, never as invalid UTF-8.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     cli(prog_name="mispa")
 
 

@@ -8,14 +8,12 @@ tables flattened into their cell's text as ``a | b`` lines. The only module impo
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import CorruptDocument, TooComplex
+from ..errors import CorruptDocument
 from ..model import Block, ExtractedDocument, Format
 
-MAX_XML_BYTES = 200 * 1024 * 1024
 _HEADING_STYLE = re.compile(r"^(heading|t[ií]tulo|titre|[uü]berschrift|rubrique)\s*(\d)?$", re.I)
 
 
@@ -26,6 +24,8 @@ def read(path: Path) -> ExtractedDocument:
 
     try:
         document = docx.Document(str(path))
+    except MemoryError:
+        raise  # a resource limit, not damage: the caller records it (too_large)
     except Exception as exc:  # python-docx raises many types for a broken package
         raise CorruptDocument(f"not a readable Word document ({type(exc).__name__})") from exc
     blocks = tuple(_iter_blocks(document))
@@ -34,21 +34,9 @@ def read(path: Path) -> ExtractedDocument:
 
 
 def _check_package(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = {i.filename: i for i in z.infolist()}
-            main = infos.get("word/document.xml")
-            if main is None:
-                raise CorruptDocument("Word package without word/document.xml")
-            for info in infos.values():
-                if info.filename.endswith((".xml", ".rels")):
-                    if info.file_size > MAX_XML_BYTES:
-                        raise TooComplex(f"part {info.filename} inflates to {info.file_size // 2**20} MiB")
-                    with z.open(info) as f:
-                        if b"<!DOCTYPE" in f.read(4096).upper():
-                            raise CorruptDocument(f"refused: part {info.filename} carries a DOCTYPE")
-    except zipfile.BadZipFile as exc:
-        raise CorruptDocument("damaged Word package (bad zip)") from exc
+    """Encryption, damage, zip-bomb limits and DOCTYPE refusal: see ``ingest.readers.ooxml``."""
+    from .ooxml import check_package
+    check_package(path)
 
 
 def _iter_blocks(document: Any) -> Iterator[Block]:

@@ -4,18 +4,21 @@ Words are extracted once per page and grouped into lines, then paragraphs (by ve
 lines set in a larger or bold font become headings. Tables are looked for only on pages that
 have ruling lines; their words are assigned to the cells' boxes, so a table costs little more
 than its text. A table that continues on the next page (same column count, first thing on the
-page) is merged into one. The only module importing pdfplumber.
+page) is merged into one. Pages without a text layer (scans) are OCR'd by ``ingest.ocr`` and
+their lines go through the same paragraph and heading grouping. The only module importing pdfplumber.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from ..errors import CorruptDocument, EncryptedDocument, NeedsOCR
+from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR
 from ..model import Block, ExtractedDocument, Format
 
 _DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
@@ -32,32 +35,81 @@ class _Line:
 
 
 def read(path: Path) -> ExtractedDocument:
-    """Read a PDF into blocks; raises EncryptedDocument, NeedsOCR or CorruptDocument."""
+    """Read a PDF into blocks; pages without a text layer are OCR'd (see ``ingest.ocr``).
+
+    The file is checked by qpdf first (``pdf_check``: passwords, limits, repair of a damaged file,
+    whose repaired copy is what gets read). Raises EncryptedDocument, CorruptDocument, TooLarge,
+    TooComplex, or NeedsOCR when no page has text and Tesseract cannot be used.
+    """
+    from .pdf_check import checked_pdf
+
+    with checked_pdf(path) as (source, marks):
+        doc = _read(source)
+    return dataclasses.replace(doc, path=str(path), metadata={**doc.metadata, **marks})
+
+
+def _read(path: Path) -> ExtractedDocument:
     import pdfplumber  # heavy import kept local: the search path never loads this module
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     try:
         with pdfplumber.open(str(path)) as pdf:
-            blocks: list[Block] = []
-            chars = 0
-            for number, page in enumerate(pdf.pages, start=1):
-                page_blocks, n = _read_page(page, number)
-                chars += n
-                _append_page(blocks, page_blocks)
-            page_count = len(pdf.pages)
+            pages = [_read_page(page, number) for number, page in enumerate(pdf.pages, start=1)]
             meta = _metadata(pdf.metadata or {})
     except PDFPasswordIncorrect as exc:
         raise EncryptedDocument("password protected PDF") from exc
     except (EncryptedDocument, NeedsOCR):
         raise
     except Exception as exc:  # pdfplumber/pdfminer re-raise almost anything as-is
+        if _out_of_memory(exc):
+            raise MemoryError("ran out of memory while reading the PDF") from exc  # too_large, not corrupt
         if "password" in str(exc).lower() or type(exc).__name__ == "PDFPasswordIncorrect":
             raise EncryptedDocument("password protected PDF") from exc
         raise CorruptDocument(f"damaged PDF ({type(exc).__name__})") from exc
-    if chars == 0 and page_count:
-        raise NeedsOCR(f"no text layer on any of its {page_count} pages (scanned?)")
+    page_blocks = [blocks for blocks, _ in pages]
+    blank = [number for number, (_, words) in enumerate(pages, start=1) if words == 0]
+    if blank:
+        meta.update(_ocr_blank_pages(path, blank, page_blocks))
+    blocks: list[Block] = []
+    for found in page_blocks:
+        _append_page(blocks, found)
+    if not blocks and pages:
+        raise EmptyDocument(f"no text on any of its {len(pages)} pages, even by OCR")
     return ExtractedDocument(path=str(path), format=Format.PDF, blocks=tuple(blocks),
-                             page_count=page_count, metadata=meta)
+                             page_count=len(pages), metadata=meta)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """True when a MemoryError lies behind ``exc`` (pdfplumber wraps everything in one exception type)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError) or any(isinstance(arg, MemoryError) for arg in seen.args):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _ocr_blank_pages(path: Path, blank: list[int], page_blocks: list[list[Block]]) -> dict[str, str]:
+    """OCR the pages without a text layer in place; returns the metadata that marks them.
+
+    Without Tesseract a document with no text at all needs OCR; one with some text pages is read
+    without its scanned pages (their numbers are kept in ``ocr_missing``).
+    """
+    from ..ocr import ocr_pages
+
+    try:
+        result = ocr_pages(path, blank)
+    except NeedsOCR as exc:
+        if len(blank) == len(page_blocks):
+            raise NeedsOCR(f"no text layer on any of its {len(blank)} pages (scanned?); {exc}") from exc
+        return {"ocr_missing": ",".join(map(str, blank))}
+    for number, lines in result.pages.items():
+        converted = [_Line(top=ln.top, bottom=ln.bottom, x0=ln.x0, text=ln.text, size=ln.size, bold=False)
+                     for ln in lines]
+        page_blocks[number - 1] = [b for _, b in _paragraphs(converted, number)]
+    return {"ocr_pages": ",".join(map(str, sorted(result.pages))), "ocr_language": result.language}
 
 
 def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
