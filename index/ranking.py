@@ -70,20 +70,22 @@ class Ranker:
         return leaves
 
     def _pool(self, leaves: list[tuple[query.Query, float, Postings | None]],
-              docs: DocSet) -> DocSet:
-        if len(docs) <= POOL:
+              docs: DocSet, size: int) -> DocSet:
+        if len(docs) <= size:
             return docs
         weighted = sorted(((w * self._idf(len(p.ids)), p) for _, w, p in leaves
                            if p is not None and p.ids), key=lambda wp: -wp[0])
         pool: set[int] = set()
         for tier in _TIERS:
             for _, postings in weighted:
-                strong = tier and len(postings.ids) > POOL  # small leaves: take them whole
+                strong = tier and len(postings.ids) > size  # small leaves: take them whole
                 found = postings.strong(tier) & docs if strong else postings.docs & docs
-                room = 2 * POOL - len(pool)
+                room = 2 * size - len(pool)
                 pool.update(found if len(found) <= room else islice(found - pool, room))
-                if len(pool) >= POOL:
+                if len(pool) >= size:
                     return pool
+        # Too few scored candidates (e.g. `NOT x`): fill with any matching documents.
+        pool.update(islice(docs - pool, size - len(pool)))
         return pool
 
     def _term_scores(self, postings: Postings, weight: float, kind: str, pool: DocSet,
@@ -99,7 +101,7 @@ class Ranker:
     def top(self, lowered: query.Query, docs: DocSet, wanted: int) -> list[tuple[int, float]]:
         """The `wanted` best (docnum, score) pairs of `docs`, best first."""
         leaves = self._leaves(lowered)
-        pool = self._pool(leaves, docs)
+        pool = self._pool(leaves, docs, max(POOL, wanted))
         scores = dict.fromkeys(pool, 0.0)
         for leaf, weight, postings in leaves:
             if postings is not None:

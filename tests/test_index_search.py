@@ -222,3 +222,16 @@ def test_similar(index_dir: Path) -> None:
     assert "es-mediacion-title" not in [h.id for h in similar]
     with pytest.raises(index.SectionNotFoundError):
         index.similar(index_dir, "nope")
+
+
+def test_large_result_sets_use_the_candidate_pool(index_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from index import ranking
+
+    exact = index.search(index_dir, "programa OR convivencia OR prison", limit=3)
+    monkeypatch.setattr(ranking, "POOL", 2)
+    pooled = index.search(index_dir, "programa OR convivencia OR prison", limit=3)
+    assert pooled.total == exact.total and len(pooled.hits) == 3
+    assert pooled.hits[0].id == exact.hits[0].id
+    negative = index.search(index_dir, "NOT prison", limit=5)
+    assert negative.total == len(RECORDS) - 2 and len(negative.hits) == 5  # prison, prisão
