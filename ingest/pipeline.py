@@ -17,6 +17,7 @@ and date the message gives). Every member's outcome is recorded as an entry of i
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -182,11 +183,16 @@ def sha256_file(path: Path) -> str:
 
 def ingest_paths(paths: Iterable[Path], catalog: Catalog, options: IngestOptions = IngestOptions(),
                  tagger: Tagger | None = None, on_commit: OnCommit | None = None,
-                 progress: Callable[[FileOutcome], None] | None = None) -> IngestReport:
-    """Ingest every file under ``paths``, containers expanded; one outcome per file, member and container."""
+                 progress: Callable[[FileOutcome], None] | None = None,
+                 pool: WorkerPool | None = None) -> IngestReport:
+    """Ingest every file under ``paths``, containers expanded; one outcome per file, member and container.
+
+    A long-lived caller may pass its own ``pool`` (workers stay warm between batches); otherwise one
+    is made for the batch from ``options``.
+    """
     report = IngestReport()
     limits = WorkerLimits(options.time_limit, options.memory_limit)
-    with WorkerPool(options.workers, limits) as pool:
+    with contextlib.nullcontext(pool) if pool is not None else WorkerPool(options.workers, limits) as pool:
         run = _Run(catalog, options, tagger, pool)
         for outcome in _iter_top(iter_files(paths), run):
             if on_commit is not None and outcome.section_ids:

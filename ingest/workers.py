@@ -121,7 +121,12 @@ class WorkerPool:
     def submit(self, func: Callable[..., Any], *args: Any) -> int:
         """Send a job to an idle worker (there must be one); returns a ticket for ``collect``."""
         worker = self.idle.pop()
-        worker.conn.send((func, args, dict(os.environ)))
+        try:
+            worker.conn.send((func, args, dict(os.environ)))
+        except (BrokenPipeError, OSError):  # the worker died while idle: a fresh one takes the job
+            worker.kill()
+            worker = _Worker(self.ctx, self.limits.memory_limit)
+            worker.conn.send((func, args, dict(os.environ)))
         ticket, self._next = self._next, self._next + 1
         self.busy[ticket] = (worker, time.monotonic())
         return ticket
