@@ -4,6 +4,7 @@ member names try to escape, symlinks, overlapping entries, nesting and encryptio
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import stat
 import zipfile
@@ -15,9 +16,15 @@ from .make_files import builder, reply_docx, write
 # -- file names ------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _peru_reply() -> bytes:
+    """Built once, so the copy below has the very same bytes (python-docx stamps the time in the zip)."""
+    return reply_docx("Convivencia Ciudadana")
+
+
 @builder("name-spaces-accents")
 def _accents(target: Path) -> Path:
-    return write(target, "respuesta de Perú – acentuación ñ.docx", reply_docx("Convivencia Ciudadana"))
+    return write(target, "respuesta de Perú – acentuación ñ.docx", _peru_reply())
 
 
 @builder("name-decomposed")
@@ -53,7 +60,7 @@ def _latin1_zip(target: Path) -> Path:
 @builder("name-duplicate")
 def _duplicate(target: Path) -> Path:
     """The same bytes as the accented reply, under another name (sorted after it)."""
-    return write(target, "zz-copy-of-the-peru-reply.docx", reply_docx("Convivencia Ciudadana"))
+    return write(target, "zz-copy-of-the-peru-reply.docx", _peru_reply())
 
 
 # -- e-mail --------------------------------------------------------------------------------------------
