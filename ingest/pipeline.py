@@ -222,9 +222,20 @@ def _iter_top(paths: Iterable[Path], run: _Run) -> Iterator[FileOutcome]:
 
 
 def _drain(pending: collections.deque[_Pending], run: _Run, keep: int) -> Iterator[FileOutcome]:
-    """Commit the oldest pending documents until at most ``keep`` are still being read."""
-    while pending and (len([p for p in pending if p.ticket is not None]) > keep or pending[0].ticket is None):
-        yield _finish(pending.popleft(), run)
+    """Commit documents as their workers finish, whatever their order, until at most ``keep`` are
+    still being read; outcomes are given in the order the files came (a slow PDF does not keep the
+    other workers idle, only its own place in the output)."""
+    while True:
+        while pending and pending[0].ticket is None and pending[0].recheck is None:
+            yield _finish(pending.popleft(), run)
+        if pending and pending[0].recheck is not None:
+            yield _finish(pending.popleft(), run)
+            continue
+        if sum(p.ticket is not None for p in pending) <= keep:
+            return
+        ticket, result = run.pool.collect_any()
+        entry = next(p for p in pending if p.ticket == ticket)
+        entry.outcome, entry.ticket = _complete(entry, result, run), None
 
 
 def _iter_item(path: Path, run: _Run, origin: Origin | None, fmt: Format | None,
@@ -370,11 +381,19 @@ def _finish(pending: _Pending, run: _Run) -> FileOutcome:
     if pending.ticket is None or pending.info is None:
         assert pending.outcome is not None
         return pending.outcome
-    info = pending.info
     try:
         result = run.pool.collect(pending.ticket)
-    finally:
-        run.in_flight.pop(info.sha256, None)
+    except BaseException:
+        run.in_flight.pop(pending.info.sha256, None)
+        raise
+    return _complete(pending, result, run)
+
+
+def _complete(pending: _Pending, result: Any, run: _Run) -> FileOutcome:
+    """Commit what a worker read (or record why it could not)."""
+    info = pending.info
+    assert info is not None
+    run.in_flight.pop(info.sha256, None)
     if isinstance(result, Failure):
         outcome = _record_failure(run.catalog, info, result.status, result.reason)
     else:

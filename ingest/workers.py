@@ -155,6 +155,26 @@ class WorkerPool:
             raise value
         return value
 
+    def collect_any(self) -> tuple[int, Any]:
+        """The first job to finish (or to pass its time limit): (ticket, what ``collect`` gives)."""
+        from multiprocessing.connection import wait
+
+        while True:
+            now = time.monotonic()
+            for ticket, (_, started) in list(self.busy.items()):
+                if now - started >= self.limits.time_limit:
+                    return ticket, self.collect(ticket)
+            deadline = min(started for _, started in self.busy.values()) + self.limits.time_limit
+            by_conn = {worker.conn: ticket for ticket, (worker, _) in self.busy.items()}
+            ready = wait(list(by_conn), timeout=max(0.0, deadline - now))
+            if ready:
+                ticket = by_conn[ready[0]]  # type: ignore[index]
+                return ticket, self.collect(ticket)
+
+    @property
+    def has_idle(self) -> bool:
+        return bool(self.idle)
+
     def close(self) -> None:
         for worker in [*self.idle, *(w for w, _ in self.busy.values())]:
             worker.kill()
