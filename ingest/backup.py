@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .catalog import SCHEMA_VERSION
+from .pipeline import sha256_file
 
 MANIFEST = "mispa-backup.json"
 CATALOG = "catalog.sqlite"
@@ -79,7 +80,7 @@ def backup(data_dir: Path, target: Path) -> BackupSummary:
                                 **counts)
         manifest = {"format": FORMAT, "version": FORMAT_VERSION, **summary.as_dict(),
                     "data_dir": str(data_dir.resolve()),
-                    "sha256": {CATALOG: _sha256(snapshot), **{rel: _sha256(p) for rel, p in originals}}}
+                    "sha256": {CATALOG: sha256_file(snapshot), **{rel: sha256_file(p) for rel, p in originals}}}
         partial = Path(tmp) / "backup.zip"
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
             z.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -136,14 +137,6 @@ def _originals(data_dir: Path) -> list[tuple[str, Path]]:
             found += [(p.relative_to(data_dir).as_posix(), p) for p in sorted(root.rglob("*"))
                       if p.is_file() and not p.is_symlink()]
     return found
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:
