@@ -41,7 +41,7 @@ from index.lowering import Lowering, lower  # noqa: E402
 from index.opening import open_index  # noqa: E402
 from index.querying import parse  # noqa: E402
 from index.settings import DEFAULT_SETTINGS  # noqa: E402
-from index.translate import default_dictionary, expand, load_glossary  # noqa: E402
+from index.translate import Weights, default_dictionary, expand, load_glossary  # noqa: E402
 
 COUNTRIES = {
     "es": ["Argentina", "Bolivia", "Chile", "Colombia", "Costa Rica", "Dominican Republic",
@@ -205,7 +205,9 @@ def time_groupedby(index_dir: Path, q: dict[str, Any]) -> float:
     """Plain Whoosh: same lowered query, 10 hits, six FieldFacets via groupedby."""
     opened = open_index(index_dir)
     started = time.perf_counter()
-    tree = expand(parse(q["query"], DEFAULT_SETTINGS), default_dictionary())
+    s = DEFAULT_SETTINGS
+    weights = Weights(s.expansions_per_language, s.expansion_boost, s.topic_boost)
+    tree = expand(parse(q["query"], s), default_dictionary(), weights)
     lowered = lower(tree, Lowering(opened.searcher.reader(), DEFAULT_SETTINGS, opened.labels))
     facets = {name: sorting.FieldFacet(field, allow_overlap=True, maptype=sorting.Count)
               for name, field in GROUPS.items()}

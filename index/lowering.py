@@ -219,12 +219,12 @@ def lower(q: query.Query, ctx: Lowering) -> query.Query | None:
     if isinstance(q, query.Not):
         inner = lower(q.query, ctx)
         return query.Not(inner) if inner is not None else None
-    if isinstance(q, query.CompoundQuery):
-        kids = [k for k in (lower(c, ctx) for c in q.subqueries) if k is not None]
-        return type(q)(kids, boost=q.boost) if kids else None
-    if isinstance(q, query.BinaryQuery):
+    if isinstance(q, query.BinaryQuery):  # before CompoundQuery, its base class
         a, b = lower(q.a, ctx), lower(q.b, ctx)
         if a is None:
             return None
         return a if b is None else type(q)(a, b)
+    if isinstance(q, query.CompoundQuery):
+        kids = [k for k in (lower(c, ctx) for c in q.subqueries) if k is not None]
+        return type(q)(kids, boost=q.boost) if kids else None
     return q

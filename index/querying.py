@@ -21,7 +21,7 @@ from typing import Any
 from whoosh import query
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, QueryParser
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, OrGroup, QueryParser
 
 from index.errors import QuerySyntaxError
 from index.schema import _WORDS, FACET_FIELDS, all_stopwords
@@ -35,13 +35,42 @@ _KNOWN = frozenset(QUERY_FIELDS) | {a for names in ALIASES.values() for a in nam
 _BINARY = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
 
 
+def _with_requirements(q: query.Query) -> query.Query:
+    """Words typed side by side are alternatives, but not what restricts them: `NOT x`
+    and `field:value` (other than free text) still have to hold.
+    `police youth NOT prison country:chile` -> ((police OR youth) AND chile) ANDNOT prison."""
+    if not isinstance(q, query.Or):
+        return q
+    negated = [k.query for k in q.subqueries if isinstance(k, query.Not)]
+    required = [k for k in q.subqueries if not isinstance(k, query.Not)
+                and getattr(k, "fieldname", DEFAULT_FIELD) != DEFAULT_FIELD]
+    optional = [k for k in q.subqueries if not isinstance(k, query.Not) and k not in required]
+    if not negated and not required:
+        return q
+    parts = [query.Or(optional, boost=q.boost) if len(optional) > 1 else optional[0]] if optional else []
+    parts += required
+    if not parts:
+        return query.And([query.Not(n) for n in negated])
+    kept = parts[0] if len(parts) == 1 else query.And(parts)
+    for n in negated:
+        kept = query.AndNot(kept, n)
+    return kept
+
+
+class _SideBySide(OrGroup):
+    """The implicit group of words typed without an operator (see _with_requirements)."""
+
+    def query(self, parser: QueryParser) -> query.Query:
+        return _with_requirements(super().query(parser))
+
+
 @lru_cache(maxsize=1)
 def _parser() -> QueryParser:
     words = RegexTokenizer(_WORDS) | LowercaseFilter()
     fields: dict[str, Any] = {name: TEXT(analyzer=words) for name in
                               (DEFAULT_FIELD, "title", "body", "institution")}
     fields.update({name: ID() for name in ("id", *FACET_FIELDS)})
-    parser = QueryParser(DEFAULT_FIELD, Schema(**fields))
+    parser = QueryParser(DEFAULT_FIELD, Schema(**fields), group=_SideBySide)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(ALIASES))
     return parser

@@ -10,6 +10,13 @@ When more than POOL documents match, a coarse pass first picks about POOL promis
 ones with C-level set operations only: the matches of each leaf with a term frequency
 of at least 4, then all its matches, heaviest leaves first, until the pool is full. Only
 those get the exact score (length normalisation is ignored in the coarse pass).
+
+Words typed without an operator are OR-ed (querying.py); a document matching k of the
+query's n groups (a word, or a concept with its translations) has its score scaled by
+k / n, so the sections that match the whole query come first. A facet leaf such as
+`themes:2.4` (a topic the query names, translate.py) adds its boost times the best
+text score: with boost 0.6, a section tagged with the topic whose words score half
+the best outranks an untagged section that scores best on words alone.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from whoosh import query
 
 from index.docsets import DocsetEvaluator, Postings
 from index.facets import FacetTable
+from index.schema import FACET_FIELDS
 
 K1, B = 1.2, 0.75
 POOL = 1500
@@ -46,7 +54,17 @@ def positive_leaves(q: query.Query, boost: float = 1.0) -> Iterator[tuple[query.
 
 
 def _length_kind(field: str) -> str:
+    if field in FACET_FIELDS:
+        return "tag"
     return "stem" if field.startswith("stem_") else ("title" if field == "title" else "body")
+
+
+def _side_by_side(q: query.Query) -> query.Or | None:
+    """The OR of the words typed side by side, also under the filters and NOTs that
+    querying._with_requirements puts around it."""
+    while isinstance(q, (query.And, query.AndNot)):
+        q = q.a if isinstance(q, query.AndNot) else q.subqueries[0]
+    return q if isinstance(q, query.Or) else None
 
 
 class Ranker:
@@ -91,19 +109,32 @@ class Ranker:
     def _term_scores(self, postings: Postings, weight: float, kind: str, pool: DocSet,
                      scores: dict[int, float]) -> None:
         ids, tfs = postings.ids, postings.weights
-        lengths, average = self.table.lengths[kind], self.table.average.get(kind, 1.0) or 1.0
         factor = weight * self._idf(len(ids)) * (K1 + 1)
+        matched = pool & postings.docs if len(pool) < len(ids) else postings.docs & pool
+        lengths, average = self.table.lengths[kind], self.table.average.get(kind, 1.0) or 1.0
         norm_b = K1 * B / average
-        for doc in pool & postings.docs if len(pool) < len(ids) else postings.docs & pool:
+        for doc in matched:
             tf = tfs[bisect_left(ids, doc)]
             scores[doc] += factor * tf / (tf + K1 * (1 - B) + norm_b * lengths[doc])
+
+    def _coordinate(self, lowered: query.Query, pool: DocSet, scores: dict[int, float]) -> None:
+        """Scale each score by the share of the top-level OR's groups the document matches."""
+        alternatives = _side_by_side(lowered)
+        if alternatives is None or len(alternatives.subqueries) < 2:
+            return
+        groups = [self.evaluator.docs(group) for group in alternatives.subqueries]
+        for doc in pool:
+            scores[doc] *= sum(doc in group for group in groups) / len(groups)
 
     def top(self, lowered: query.Query, docs: DocSet, wanted: int) -> list[tuple[int, float]]:
         """The `wanted` best (docnum, score) pairs of `docs`, best first."""
         leaves = self._leaves(lowered)
         pool = self._pool(leaves, docs, max(POOL, wanted))
         scores = dict.fromkeys(pool, 0.0)
+        tags = [(w, p) for leaf, w, p in leaves if p is not None and _length_kind(leaf.fieldname) == "tag"]
         for leaf, weight, postings in leaves:
+            if postings is not None and _length_kind(leaf.fieldname) == "tag":
+                continue
             if postings is not None:
                 if postings.ids:
                     self._term_scores(postings, weight, _length_kind(leaf.fieldname), pool, scores)
@@ -112,5 +143,10 @@ class Ranker:
             bonus = weight * self._idf(len(matched)) * len(getattr(leaf, "words", [1]))
             for doc in pool & matched:
                 scores[doc] += bonus
+        self._coordinate(lowered, pool, scores)
+        best_text = max(scores.values(), default=0.0) or 1.0
+        for weight, postings in tags:
+            for doc in pool & postings.docs:
+                scores[doc] += weight * best_text
         best = heapq.nsmallest(wanted, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(doc, score) for doc, score in best]

@@ -34,7 +34,7 @@ from index.ranking import Ranker
 from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
-from index.translate import DEFAULT_FIELD, default_dictionary, expand, fold
+from index.translate import DEFAULT_FIELD, Weights, default_dictionary, expand, fold
 
 FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
                  "themes": "themes", "member_state": "member_state", "country": "member_state",
@@ -154,8 +154,8 @@ def search(
     parsed = parse(query, settings)
     tree = parsed
     if translate:
-        tree = expand(parsed, default_dictionary(), settings.expansions_per_language,
-                      settings.expansion_boost)
+        tree = expand(parsed, default_dictionary(), Weights(
+            settings.expansions_per_language, settings.expansion_boost, settings.topic_boost))
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
     lowered = lower(tree, ctx)

@@ -30,6 +30,7 @@ class IndexSettings:
     max_fuzzy_distance: int = 2
     expansion_boost: float = 0.4  # weight of translated terms; originals weigh 1
     expansions_per_language: int = 2  # taxonomy terms added per other language
+    topic_boost: float = 0.6  # sections tagged with a thematic area the query names (0: off)
     snippet_fragments: int = 2
     snippet_chars: int = 160
     excerpt_chars: int = 300
@@ -41,6 +42,8 @@ class IndexSettings:
                 raise ValueError(f"{name} must be positive")
         if not 0 < self.expansion_boost < 1:
             raise ValueError("expansion_boost must be between 0 and 1 (below the original terms)")
+        if not 0 <= self.topic_boost <= 1:
+            raise ValueError("topic_boost must be between 0 (off) and 1")
         if self.keep_generations < 1:
             raise ValueError("keep_generations must be at least 1")
         if self.min_prefix < 1 or self.max_expansions < 1 or self.max_nesting < 1:

@@ -27,6 +27,8 @@ from index.schema import LANGUAGES, all_stopwords
 log = logging.getLogger(__name__)
 
 DEFAULT_FIELD = "text"  # the virtual field free words are parsed into
+TOPIC_FIELD = "themes"  # a concept from a taxonomy area also matches the sections tagged with it
+TOPIC_PREFIX = "taxonomy:"
 _WORD = re.compile(r"\w+(?:\.\w+)*")
 _taxonomy_override: list[Any] = []
 
@@ -160,6 +162,14 @@ def default_dictionary() -> Dictionary:
     return Dictionary([*concepts, *load_glossary()])
 
 
+def _topics(matches: list[Match], boost: float) -> list[query.Query]:
+    """`themes:<code>` for each thematic area a match names: the sections the classifier
+    tagged with that area match too, whatever words their language uses."""
+    codes = dict.fromkeys(m.concept.source.removeprefix(TOPIC_PREFIX) for m in matches
+                          if m.concept.source.startswith(TOPIC_PREFIX))
+    return [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes if "." in code]
+
+
 def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[query.Query]:
     matched_langs = {m.lang for m in matches}
     alts: list[query.Query] = []
@@ -178,8 +188,18 @@ def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[que
     return alts
 
 
-def _expand_run(terms: list[query.Term], d: Dictionary, per_lang: int,
-                boost: float) -> list[query.Query]:
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much expansions weigh next to the user's own words (which weigh 1)."""
+
+    per_lang: int = 2  # phrases added per other language
+    boost: float = 0.4  # a translated phrase
+    topic: float = 0.0  # the sections tagged with a thematic area the words name (0: off)
+
+
+def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool) -> list[query.Query]:
+    """Expand consecutive free words; a concept spanning several words is kept as one
+    node: in an AND group all its words are required, in an OR group any of them."""
     words, out, i = [t.text for t in terms], [], 0
     while i < len(terms):
         matches = d.matches_at(words, i)
@@ -188,8 +208,10 @@ def _expand_run(terms: list[query.Term], d: Dictionary, per_lang: int,
             i += 1
             continue
         n = matches[0].length
-        base: query.Query = terms[i] if n == 1 else query.And(terms[i:i + n])
-        out.append(query.Or([base, *_alternatives(matches, per_lang, boost)]))
+        own = terms[i:i + n]
+        base: list[query.Query] = own if not conjunction else [own[0] if n == 1 else query.And(own)]
+        topics = _topics(matches, w.topic) if w.topic else []
+        out.append(query.Or([*base, *_alternatives(matches, w.per_lang, w.boost), *topics]))
         i += n
     return out
 
@@ -198,24 +220,26 @@ def _is_free_term(q: query.Query) -> bool:
     return isinstance(q, query.Term) and q.fieldname == DEFAULT_FIELD
 
 
-def expand(q: query.Query, d: Dictionary, per_lang: int = 2, boost: float = 0.4) -> query.Query:
+def expand(q: query.Query, d: Dictionary, weights: Weights | None = None) -> query.Query:
     """Return `q` with translated alternatives OR-ed to the words and phrases that match."""
+    w = weights or Weights()
     if _is_free_term(q):
-        return _expand_run([q], d, per_lang, boost)[0]
+        return _expand_run([q], d, w, True)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        return query.Or([q, *_alternatives(matches, per_lang, boost)]) if matches else q
-    if isinstance(q, query.And):
+        topics = _topics(matches, w.topic) if w.topic else []
+        return query.Or([q, *_alternatives(matches, w.per_lang, w.boost), *topics]) if matches else q
+    if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):
             j = i
             while j < len(kids) and _is_free_term(kids[j]):
                 j += 1
             if j > i:
-                out.extend(_expand_run(kids[i:j], d, per_lang, boost))
+                out.extend(_expand_run(kids[i:j], d, w, isinstance(q, query.And)))
                 i = j
             else:
-                out.append(expand(kids[i], d, per_lang, boost))
+                out.append(expand(kids[i], d, w))
                 i += 1
-        return query.And(out, boost=q.boost)
-    return q.apply(lambda child: expand(child, d, per_lang, boost))
+        return type(q)(out, boost=q.boost)
+    return q.apply(lambda child: expand(child, d, w))

@@ -134,10 +134,26 @@ def test_stop_words_only_and_empty_queries(index_dir: Path) -> None:
 
 
 def test_did_you_mean(index_dir: Path) -> None:
+    assert index.search(index_dir, "violensia", translate=False).total == 0
     result = index.search(index_dir, "violensia intrafamiliar", translate=False)
-    assert result.total == 0
+    assert result.total == 1  # words side by side are alternatives: intrafamiliar still finds it
     assert result.suggestion == "violencia intrafamiliar"
     assert index.search(index_dir, "violencia").suggestion is None
+
+
+def test_words_side_by_side_rank_sections_matching_all_first(index_dir: Path) -> None:
+    result = index.search(index_dir, "overcrowding prisons courts", translate=False)
+    assert ids(result) == {"en-prison", "es-carcel", "pt-penit", "en-dv"} or {"en-prison", "en-dv"} <= ids(result)
+    ranked = [h.id for h in result.hits]
+    assert ranked.index("en-prison") < ranked.index("en-dv")  # two of the three words before one
+
+
+def test_not_and_fields_still_restrict_words_side_by_side(index_dir: Path) -> None:
+    assert {"en-dv", "en-prison"} <= ids(index.search(index_dir, "courts prisons", translate=False))
+    assert ids(index.search(index_dir, "courts prisons NOT domestic", translate=False)) == {"en-prison"}
+    only_es = index.search(index_dir, "courts prisons violencia language:es", translate=False)
+    assert ids(only_es) == {"es-vif"}
+    assert ids(index.search(index_dir, "courts AND domestic", translate=False)) == {"en-dv"}
 
 
 def test_english_query_finds_spanish_section(index_dir: Path) -> None:
@@ -151,7 +167,7 @@ def test_english_query_finds_spanish_section(index_dir: Path) -> None:
 def test_no_translate_stays_in_the_query_language(index_dir: Path) -> None:
     result = index.search(index_dir, "domestic violence", translate=False)
     assert ids(result) == {"en-dv"}
-    assert result.expanded_query == "(domestic AND violence)"
+    assert result.expanded_query == "(domestic OR violence)"
 
 
 def test_spanish_query_finds_english_section_through_the_glossary(index_dir: Path) -> None:
