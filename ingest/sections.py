@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .labels import (CONTACT_FIELDS, TITLE_FIELDS, LabelMatch, is_boilerplate, match_cell_label, match_heading,
-                     match_label)
+from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
+                     match_heading, match_label)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, squash, tidy
 
@@ -204,13 +204,18 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
             return
     i, first = 0, True
     while i < len(lines):
+        heading = _heading_inside(lines, i)
+        if heading is not None:  # OCR and some PDFs run a heading into the paragraph before it
+            yield _Event("heading", page, value=lines[i], section_kind=heading.kind, title=heading.title)
+            i, first = i + 1, True
+            continue
         m = match_label(lines[i])
         used = 1
         if (m is None or not m.value) and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX]:
             joined = match_label(lines[i] + " " + lines[i + 1], alone_ok=False, exact=True)  # label over two lines
             if joined is not None:
                 m, used = joined, 2
-        if m is not None and not _plausible(m, lines[i], first):
+        if m is not None and not _plausible(m, _value_lines(m, lines[i + used:]), first):
             m = None
         if m is None:
             yield _Event("text", page, value=lines[i], new_paragraph=first)
@@ -223,15 +228,42 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
 _SPLIT_LABEL_MAX = 90
 
 
-def _plausible(m: LabelMatch, line: str, first: bool) -> bool:
+def _heading_inside(lines: list[str], i: int) -> HeadingMatch | None:
+    """A questionnaire heading on a line of its own after a finished sentence, inside a paragraph
+    ("... desde el comienzo." / "Información sobre Lecciones Aprendidas en Seguridad Pública")."""
+    line = lines[i]
+    before = lines[i - 1] if i else ""
+    last = before.rsplit(" ", 1)[-1]
+    ended = before.endswith((".", ":", ";", "!", "?", ")")) or "/" in last or "@" in last  # a sentence, a link
+    if (i == 0 or not ended or len(line) > 120
+            or not line[:1].isupper() or line.endswith((".", ",", ";")) or match_label(line, alone_ok=False)):
+        return None
+    found = match_heading(line, strict=True)
+    return found if found is not None and found.kind is not None else None
+
+
+def _value_lines(m: LabelMatch, following: list[str]) -> str:
+    """A name label's value with the wrapped lines after it, up to the next label."""
+    if m.field not in TITLE_FIELDS:
+        return m.value
+    tail = []
+    for line in following:
+        if match_label(line, alone_ok=False) is not None:
+            break
+        tail.append(line)
+    return " ".join([m.value, *tail]).strip()
+
+
+def _plausible(m: LabelMatch, value: str, first: bool) -> bool:
     """Reject label matches that are more likely running text.
 
     A one-word label standing alone inside a paragraph is a wrapped line ("Programme"); a name
-    label followed by a whole sentence is prose ("Enseignement tiré : la police ne peut ...").
+    label followed by a whole sentence (`value`, with its wrapped lines) is prose
+    ("Enseignement tiré : la police ne peut ...").
     """
     if not m.value and not first and len(m.label.split()) < 2:
         return False
-    if m.field in TITLE_FIELDS and (len(m.value) > 160 or (m.value.endswith(".") and len(m.value) > 80)):
+    if m.field in TITLE_FIELDS and (len(value) > 160 or (value.endswith(".") and len(value) > 80)):
         return False
     return True
 
@@ -241,15 +273,19 @@ def _table_events(block: Block) -> Iterator[_Event]:
     for n, row in enumerate(block.rows):
         page = block.page if n < len(block.rows) // 2 or last_page is None else last_page
         cells = [c.strip() for c in row]
+        label, value = cells[0], "\n".join(c for c in cells[1:] if c)
+        name = match_cell_label(label) if len(cells) > 1 and label and not value else None
+        if name is not None:  # a questionnaire row left empty ("Other relevant information" | "")
+            yield _Event("field", page, field=name, value="")
+            continue
+        if len(cells) > 1 and not label:  # the value goes on (e.g. over a page break)
+            yield _Event("text", page, value=value)
+            continue
         if len(cells) == 1 or len(set(c for c in cells if c)) == 1:
             yield from _paragraph_events(next(c for c in cells if c), page)
             continue
-        label, value = cells[0], "\n".join(c for c in cells[1:] if c)
-        if not label:
-            yield _Event("text", page, value=value)
-            continue
         name = match_cell_label(label)
-        if name is None and label.endswith(":") and len(label.split()) <= 3 and n:
+        if name is None and n and _label_tail(label):
             yield _Event("text", page, value=value, new_paragraph=False)  # a label cell's tail over a page break
         elif name is None:
             yield from _paragraph_events(f"{label}: {value}" if value else label, page)
@@ -257,6 +293,11 @@ def _table_events(block: Block) -> Iterator[_Event]:
             yield from _institution_events(value, page)
         else:
             yield _Event("field", page, field=name, value=value)
+
+
+def _label_tail(label: str) -> bool:
+    """The end of a label cell broken over a page break: "methodology", "implementación:"."""
+    return len(label.split()) <= 3 and (label.endswith(":") or label[:1].islower())
 
 
 def _institution_events(value: str, page: int | None) -> Iterator[_Event]:

@@ -56,16 +56,17 @@ def test_fields_land_under_their_names(corpus_catalog, gold):
             continue
         for name, value in g["fields"].items():
             total += 1
-            if squash(row["fields"].get(name, "")) == squash(value):
+            found = squash(row["fields"].get(name, ""))
+            if found == squash(value) or (g["format"] == "scan" and close_enough(found, squash(value))):
                 landed += 1
             else:
                 misses.append(f"{g['file']} {g['title'][:40]} {name}")
     assert total > 300
     ratio = landed / total
-    print(f"\nfields landed exactly: {landed}/{total} = {ratio:.3f}")
-    # Measured 0.980 (480/490) when written; the misses are label variants the data file does not
-    # know yet (some only in held-out replies, left unfixed on purpose) and URLs wrapped in PDF cells.
-    assert ratio >= 0.95, "\n".join(misses)
+    print(f"\nfields landed: {landed}/{total} = {ratio:.3f}")
+    # Every field, exactly after whitespace normalization; in OCR'd scans within the small edit
+    # distance allowed for titles (OCR misreads characters: "www,anmac" for "www.anmac").
+    assert not misses, "\n".join(misses)
 
 
 def test_corpus_covers_languages_layouts_and_formats(gold):

@@ -106,3 +106,42 @@ def test_heading_table():
     assert match_heading("Programa 2").title == ""
     assert match_heading("Leçon apprise : La police").title == "La police"
     assert match_heading("Respuesta de Costa Rica al cuestionario") is None
+
+
+def test_table_rows_left_empty_and_continuations_that_look_like_labels():
+    table = Block(kind="table", rows=(
+        ("b. Information on Public Security Programs",),
+        ("Member State:", "Trinidad and Tobago"),
+        ("Name of the program:", "Rebuilding Lives"),
+        ("Current or emerging\nthreats", "Homicide among young men and the"),
+        ("", "situation of the prisons: 4,000 inmates on remand."),  # value goes on after a page break
+        ("Evaluation", "Trainees are assessed by examination and practical"),
+        ("methodology", "exercises in the field."),  # the label cell's tail over the page break
+        ("Electronic link", "Copy attached (Annex 1)."),
+        ("Other relevant\ninformation", ""),  # a row left empty is not text of the row before
+    ))
+    (section,) = split_sections(_doc(table, fmt=Format.PDF)).sections
+    assert section.fields["threats"] == ("Homicide among young men and the\n\n"
+                                         "situation of the prisons: 4,000 inmates on remand.")
+    assert section.fields["evaluation"] == "Trainees are assessed by examination and practical exercises in the field."
+    assert section.fields["link"] == "Copy attached (Annex 1)."
+    assert section.fields.get("other", "") == ""
+
+
+def test_heading_run_into_a_paragraph_and_a_name_label_followed_by_prose():
+    doc = _doc(
+        P("Nombre del programa: Entrega Voluntaria de Armas\nEnlace electrónico: www.anmac.gob.ar/entrega\n"
+          "Información sobre Buenas Prácticas en Seguridad Pública\nNombre de la buena práctica: Mesas barriales"),
+        P("Nom de la leçon apprise : Médiation foncière"),
+        P("Mesures prises : des comités locaux de médiation."),
+        P("Enseignement tiré : la police ne peut pas régler seule des conflits dont\nl'origine n'est pas "
+          "pénale ; son rôle le plus utile est de détecter tôt les tensions et\nd'orienter les parties "
+          "vers une instance de médiation reconnue par la communauté."),
+        fmt=Format.PDF,
+    )
+    sections = split_sections(doc).sections
+    assert [(s.kind, s.title) for s in sections] == [
+        (SectionKind.PROGRAM, "Entrega Voluntaria de Armas"), (SectionKind.PRACTICE, "Mesas barriales"),
+        (SectionKind.LESSON, "Médiation foncière")]  # "Enseignement tiré : la police ..." names no lesson
+    assert sections[0].fields["link"] == "www.anmac.gob.ar/entrega"
+    assert sections[2].fields["actions"].startswith("des comités locaux de médiation.\n\nEnseignement tiré : la police")

@@ -138,6 +138,10 @@ def _inside(word: dict[str, Any], bbox: tuple[float, float, float, float]) -> bo
     return bbox[0] <= cx <= bbox[2] and bbox[1] <= cy <= bbox[3]
 
 
+# A cell's line broken right after a hyphen ("2010-" / "2011", "audiencia-de-" / "custodia").
+_UNWRAP_HYPHEN = re.compile(r"(?<=\w)-\n(?=\w)")
+
+
 def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
     rows = []
     for row in table.rows:
@@ -145,7 +149,7 @@ def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...
         texts = []
         for cell in cells:
             inside = [w for w in words if _inside(w, cell)]
-            texts.append("\n".join(ln.text for ln in _lines(inside)))
+            texts.append(_UNWRAP_HYPHEN.sub("-", "\n".join(ln.text for ln in _lines(inside))))
         if any(t.strip() for t in texts):
             rows.append(tuple(texts))
     return tuple(rows)
@@ -206,7 +210,7 @@ def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
 def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
     """Merge a table that continues from the previous page into one table."""
     if (blocks and page_blocks and blocks[-1].kind == "table" and page_blocks[0].kind == "table"
-            and len(blocks[-1].rows[0]) == len(page_blocks[0].rows[0])):
+            and len(blocks[-1].rows[-1]) == len(page_blocks[0].rows[0])):  # rows[0] may be a merged title row
         prev, nxt = blocks[-1], page_blocks[0]
         rows = prev.rows + nxt.rows
         blocks[-1] = Block(kind="table", rows=rows, page=prev.page, last_page=nxt.page,
