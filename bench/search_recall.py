@@ -4,6 +4,7 @@
     .venv/bin/python bench/search_recall.py --data-dir DIR [--split heldout]
 
 DIR must hold the corpus ingested (`mispa --data-dir DIR ingest corpus/replies`).
+tests/test_search_recall.py runs the same measurement on the held-out part.
 """
 
 from __future__ import annotations
@@ -11,37 +12,67 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)
+if __name__ == "__main__":
+    sys.path[0] = str(ROOT)
+
+QUERIES = ROOT / "tests" / "data" / "theme_queries.toml"
+
+
+@dataclass(frozen=True)
+class AreaRecall:
+    lang: str
+    code: str
+    query: str
+    found: int
+    wanted: int
+
+    @property
+    def met(self) -> bool:
+        return self.found >= 0.8 * self.wanted
+
+
+def measure(catalog: Any, index_dir: Path, split: str) -> list[AreaRecall]:
+    """Per language and area: gold sections of `split` found in the top 10 of the area's query."""
+    import index
+    from classify.evaluate import load_gold, match_gold
+
+    queries = tomllib.loads(QUERIES.read_text(encoding="utf-8"))
+    pairs, _ = match_gold(load_gold(ROOT / "corpus" / "gold.jsonl", split), list(catalog.iter_sections()))
+    out = []
+    for lang in ("en", "es"):
+        for code, query in queries[lang].items():
+            want = {s["id"] for g, s in pairs if code in g["themes"]}
+            if want:
+                top = {h.id for h in index.search(index_dir, query, limit=10).hits}
+                out.append(AreaRecall(lang, code, query, len(want & top), len(want)))
+    return out
+
+
+def summary(results: list[AreaRecall], lang: str) -> str:
+    mine = [r for r in results if r.lang == lang]
+    found, wanted = sum(r.found for r in mine), sum(r.wanted for r in mine)
+    return (f"{lang}: {sum(r.met for r in mine)}/{len(mine)} areas with >= 80% of their gold sections"
+            f" in the top 10; overall {found}/{wanted} = {found / max(1, wanted):.2f}")
 
 
 def main() -> None:
-    import index
-    from classify.evaluate import load_gold, match_gold
     from ingest.catalog import Catalog
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--split", choices=["tune", "heldout", "all"], default="heldout")
     args = ap.parse_args()
-    queries = tomllib.loads((ROOT / "tests" / "data" / "theme_queries.toml").read_text(encoding="utf-8"))
     with Catalog(args.data_dir / "catalog.sqlite") as catalog:
-        pairs, _ = match_gold(load_gold(ROOT / "corpus" / "gold.jsonl", args.split), list(catalog.iter_sections()))
+        results = measure(catalog, args.data_dir / "index", args.split)
+    for r in results:
+        print(f"  {r.lang} {r.code} {r.query!r}: {r.found}/{r.wanted}")
     for lang in ("en", "es"):
-        met, total, found, wanted = 0, 0, 0, 0
-        for code, query in queries[lang].items():
-            want = {s["id"] for g, s in pairs if code in g["themes"]}
-            if not want:
-                continue
-            top = {h.id for h in index.search(args.data_dir / "index", query, limit=10).hits}
-            got = len(want & top)
-            total, met = total + 1, met + (got >= 0.8 * len(want))
-            found, wanted = found + got, wanted + len(want)
-            print(f"  {lang} {code} {query!r}: {got}/{len(want)}")
-        print(f"{lang}: {met}/{total} areas with >= 80% of their gold sections in the top 10;"
-              f" overall {found}/{wanted} = {found / max(1, wanted):.2f}")
+        print(summary(results, lang))
 
 
 if __name__ == "__main__":
