@@ -28,6 +28,7 @@ TITLE_FIELDS = {
 CONTACT_FIELDS = ("institution_name", "contact_person", "job_title", "phone", "email")
 _PAREN = re.compile(r"\([^)]*\)")
 _MAX_LABEL = 120
+_FUZZY_CUTOFF = 0.88  # difflib ratio a line must reach to be read as a misspelt label
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +103,31 @@ def _lookup(text: str, table: dict[str, str], fuzzy: bool) -> str | None:
         if prefix in table and len(words) - n <= 3:
             return table[prefix]
     if fuzzy and len(key) >= 8:
-        close = difflib.get_close_matches(key, _long_keys(), n=1, cutoff=0.88)
+        close = difflib.get_close_matches(key, _candidates(len(key)), n=1, cutoff=_FUZZY_CUTOFF)
         if close:
             return table[close[0]]
     return None
 
 
+def _candidates(size: int) -> list[str]:
+    """The long label keys whose length lets them reach the fuzzy cutoff against a key of ``size``.
+
+    difflib's ratio is at most 2 * min(len) / (sum of lens), the bound get_close_matches tests
+    first (real_quick_ratio); the keys that fail it are left out here, by length, so the result is
+    the same for a fraction of the work.
+    """
+    return [k for length, keys in _long_keys_by_length().items()
+            if 2.0 * min(size, length) / (size + length) >= _FUZZY_CUTOFF for k in keys]
+
+
 @lru_cache(maxsize=1)
-def _long_keys() -> list[str]:
-    return [k for k in _label_table() if len(k) >= 8]
+def _long_keys_by_length() -> dict[int, list[str]]:
+    """The label keys of 8 characters or more (those worth a fuzzy match), grouped by length."""
+    by_length: dict[int, list[str]] = {}
+    for key in _label_table():
+        if len(key) >= 8:
+            by_length.setdefault(len(key), []).append(key)
+    return by_length
 
 
 @lru_cache(maxsize=4)
