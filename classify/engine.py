@@ -77,7 +77,7 @@ class Matcher:
 
         self.nlp = spacy.blank(lang)
         self.lemmas = _lemma_table(self.nlp, lang)
-        self.seen: set[int] = set()
+        self._norm_every_lexeme()
         self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.terms: dict[str, Term] = {}
@@ -90,23 +90,22 @@ class Matcher:
             else:
                 self.norm_matcher.add(key, [self.doc(term.text)])
 
-    def doc(self, text: str) -> Any:
-        """Tokenize; every token's norm is its folded lookup lemma.
+    def _norm_every_lexeme(self) -> None:
+        """Give every vocabulary entry (lexeme) its folded lookup lemma as norm.
 
-        The norm is set once per vocabulary entry (lexeme), not per token: tokens read their
-        lexeme's norm, so a text costs one pass in C over its word ids plus work for new words only.
+        The entries already there are set now; the vocabulary's NORM getter sets each new one when
+        the tokenizer first meets the word, so tokenizing a text costs nothing more.
         """
-        from spacy.attrs import ORTH
+        from spacy.attrs import NORM
 
-        doc = self.nlp.make_doc(text)
-        new = set(doc.to_array(ORTH).tolist()) - self.seen
-        if new:
-            vocab = self.nlp.vocab
-            for orth in new:
-                lex = vocab[orth]
-                lex.norm_ = self._norm(lex.lower_)
-            self.seen |= new
-        return doc
+        vocab = self.nlp.vocab
+        vocab.lex_attr_getters = {**vocab.lex_attr_getters, NORM: lambda word: self._norm(word.lower())}
+        for lex in vocab:
+            lex.norm_ = self._norm(lex.lower_)
+
+    def doc(self, text: str) -> Any:
+        """Tokenize; every token's norm is its folded lookup lemma (see ``_norm_every_lexeme``)."""
+        return self.nlp.make_doc(text)
 
     def _norm(self, word: str) -> str:
         lemma = self.lemmas.get(word, word)
