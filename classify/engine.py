@@ -80,11 +80,11 @@ class Matcher:
         self._norm_every_lexeme()
         self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        self.terms: dict[str, Term] = {}
+        self.terms: dict[int, Term] = {}  # by match id (the hash of the pattern key)
         self.has_acronyms = any(t.case_sensitive for t in taxonomy.terms_for(lang))
         for n, term in enumerate(taxonomy.terms_for(lang)):
             key = f"t{n}"
-            self.terms[key] = term
+            self.terms[self.nlp.vocab.strings.add(key)] = term
             if term.case_sensitive:
                 self.orth_matcher.add(key, [self.nlp.make_doc(term.text)])
             else:
@@ -114,18 +114,16 @@ class Matcher:
         return fold(str(lemma))
 
     def match(self, text: str) -> list[tuple[Term, int, int]]:
-        """(term, start char, end char) for every term found in ``text``."""
-        from spacy.attrs import IDX, LENGTH
+        """(term, start char, end char) for every term found in ``text``.
 
+        Offsets are read from the matched tokens only, not from an array of all the doc's tokens.
+        """
         doc = self.doc(text)
         matches = self.norm_matcher(doc)
         if self.has_acronyms and _CAPS.search(text):  # acronym patterns need two capitals in a row
             matches = [*matches, *self.orth_matcher(doc)]
-        if not matches:
-            return []
-        offsets = doc.to_array([IDX, LENGTH]).tolist()
-        strings = self.nlp.vocab.strings
-        return [(self.terms[strings[match_id]], offsets[start][0], offsets[end - 1][0] + offsets[end - 1][1])
+        terms = self.terms
+        return [(terms[match_id], doc[start].idx, (last := doc[end - 1]).idx + len(last))
                 for match_id, start, end in matches]
 
 
@@ -195,24 +193,30 @@ def _join_views(views: list[tuple[str, str]]) -> tuple[str, list[int]]:
 _SEPARATOR = "\n\n¶\n\n"
 
 
+def _field_weights(views: list[tuple[str, str]], weights: Mapping[str, float]) -> list[float]:
+    """The weight of each field of ``views``, in order."""
+    return [weights.get(name, weights["default"]) for name, _ in views]
+
+
 def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
         dict[str, float], dict[int, float], dict[str, list[Evidence]]]:
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
-    weights, repeats = cfg["field_weights"], cfg["decision"]["max_repeats"]
+    repeats = cfg["decision"]["max_repeats"]
     strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
     weak: list[tuple[Term, Evidence]] = []
     views = list(_views(section))
     joined, starts = _join_views(views)
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    for term, start, end in sorted(_longest(matcher.match(joined)), key=lambda m: m[1]):
+    field_weights = _field_weights(views, cfg["field_weights"])
+    seen: dict[tuple[str, str], int] = {}
+    for term, start, end in _longest(matcher.match(joined)):
         n = bisect.bisect_right(starts, start) - 1  # which field the match lies in
-        name, base = views[n][0], starts[n]
-        seen[(name, term.text)] += 1
-        if seen[(name, term.text)] > repeats:
+        name = views[n][0]
+        key = (name, term.text)
+        count = seen[key] = seen.get(key, 0) + 1
+        if count > repeats:
             continue
-        fw = weights.get(name, weights["default"])
-        ev = Evidence(term=joined[start:end], field=name, start=start - base, end=end - base,
-                      weight=round(term.weight * fw, 3))
+        base = starts[n]
+        ev = Evidence(joined[start:end], name, start - base, end - base, round(term.weight * field_weights[n], 3))
         (weak.append((term, ev)) if term.weak else strong[term.area].append((term, ev)))
     strong_pillars = {t.pillar for items in strong.values() for t, _ in items}
     for term, ev in weak:
@@ -233,20 +237,24 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
 
 
 def _longest(matches: list[tuple[Term, int, int]]) -> list[tuple[Term, int, int]]:
-    """Drop a match inside a longer one of the same pillar ("violencia" inside "violencia doméstica")."""
+    """The matches not inside a longer one of the same pillar ("violencia" inside "violencia
+    doméstica"), by start; at one start, pillar by pillar in order of first match, longest first.
+
+    One sort of plain tuples (start, pillar rank, -end, index), compared in C, then one pass.
+    """
+    rank: dict[int, int] = {}
+    keyed = [(start, rank.setdefault(term.pillar, len(rank)), -end, i)
+             for i, (term, start, end) in enumerate(matches)]
+    keyed.sort()
+    reach_start, reach_end = [-1] * len(rank), [-1] * len(rank)
     out = []
-    by_pillar: dict[int, list[tuple[Term, int, int]]] = defaultdict(list)
-    for m in matches:
-        by_pillar[m[0].pillar].append(m)
-    for group in by_pillar.values():
-        group.sort(key=lambda m: (m[1], -m[2]))
-        reach_start, reach_end = -1, -1
-        for term, start, end in group:
-            inside = end < reach_end or (end == reach_end and start > reach_start)
-            if not inside:
-                out.append((term, start, end))
-            if end > reach_end:
-                reach_start, reach_end = start, end
+    for start, r, neg_end, i in keyed:
+        end = -neg_end
+        if end > reach_end[r]:
+            out.append(matches[i])
+            reach_start[r], reach_end[r] = start, end
+        elif end == reach_end[r] and start <= reach_start[r]:  # the same span again
+            out.append(matches[i])
     return out
 
 
