@@ -32,6 +32,7 @@ from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
 SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
 _CAPS = re.compile(r"[A-Z]{2}")
+_ACRONYM_HINT = "acronym?"
 _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
                 "institution_name"}
 
@@ -81,7 +82,8 @@ class Matcher:
         self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.terms: dict[int, Term] = {}  # by match id (the hash of the pattern key)
-        self.has_acronyms = any(t.case_sensitive for t in taxonomy.terms_for(lang))
+        acronyms = [t for t in taxonomy.terms_for(lang) if t.case_sensitive]
+        self.has_acronyms = bool(acronyms)
         for n, term in enumerate(taxonomy.terms_for(lang)):
             key = f"t{n}"
             self.terms[self.nlp.vocab.strings.add(key)] = term
@@ -89,6 +91,23 @@ class Matcher:
                 self.orth_matcher.add(key, [self.nlp.make_doc(term.text)])
             else:
                 self.norm_matcher.add(key, [self.doc(term.text)])
+        self.acronym_hint = self._add_acronym_hint(acronyms)
+
+    def _add_acronym_hint(self, acronyms: list[Term]) -> int | None:
+        """Match id of the acronyms' NORM patterns in the NORM matcher (None when not usable).
+
+        A text where no acronym matches on NORM has none on ORTH either (same words, same
+        lexemes, same norms), so the ORTH pass is skipped for it. That holds unless a tokenizer
+        exception gives one of those words a norm of its own: then there is no hint.
+        """
+        from spacy.attrs import NORM, ORTH
+
+        words = {token.orth_ for term in acronyms for token in self.nlp.make_doc(term.text)}
+        rules = self.nlp.tokenizer.rules or {}
+        if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
+            return None
+        self.norm_matcher.add(_ACRONYM_HINT, [self.doc(term.text) for term in acronyms])
+        return self.nlp.vocab.strings[_ACRONYM_HINT]
 
     def _norm_every_lexeme(self) -> None:
         """Give every vocabulary entry (lexeme) its folded lookup lemma as norm.
@@ -113,18 +132,16 @@ class Matcher:
             lemma = lemma[0] if lemma else word
         return fold(str(lemma))
 
-    def match(self, text: str) -> list[tuple[Term, int, int]]:
-        """(term, start char, end char) for every term found in ``text``.
-
-        Offsets are read from the matched tokens only, not from an array of all the doc's tokens.
-        """
+    def match(self, text: str) -> tuple[Any, list[tuple[Term, int, int]]]:
+        """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
+        leaving out a match inside a longer one of the same pillar (see ``_longest``)."""
         doc = self.doc(text)
-        matches = self.norm_matcher(doc)
-        if self.has_acronyms and _CAPS.search(text):  # acronym patterns need two capitals in a row
-            matches = [*matches, *self.orth_matcher(doc)]
-        terms = self.terms
-        return [(terms[match_id], doc[start].idx, (last := doc[end - 1]).idx + len(last))
-                for match_id, start, end in matches]
+        found = self.norm_matcher(doc)
+        matches = [m for m in found if m[0] != self.acronym_hint]
+        maybe_acronym = self.has_acronyms and (self.acronym_hint is None or len(matches) < len(found))
+        if maybe_acronym and _CAPS.search(text):  # acronym patterns need two capitals in a row
+            matches += self.orth_matcher(doc)
+        return doc, _longest(matches, self.terms)
 
 
 def _lemma_table(nlp: Any, lang: str) -> Any:
@@ -198,27 +215,24 @@ def _field_weights(views: list[tuple[str, str]], weights: Mapping[str, float]) -
     return [weights.get(name, weights["default"]) for name, _ in views]
 
 
+@lru_cache(maxsize=4096)
+def _weight(term_weight: float, field_weight: float) -> float:
+    """A match's evidence weight (cached: few distinct pairs, and ``round`` is slow)."""
+    return round(term_weight * field_weight, 3)
+
+
+def _repeat_counters(views: list[tuple[str, str]]) -> list[dict[str, int]]:
+    """Per field of ``views``, a count of each term's matches (fields of one name share one)."""
+    by_name: dict[str, dict[str, int]] = {}
+    return [by_name.setdefault(name, {}) for name, _ in views]
+
+
 def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
         dict[str, float], dict[int, float], dict[str, list[Evidence]]]:
+    """Raw evidence sums per area and per pillar, and the evidence of each area and pillar."""
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
-    repeats = cfg["decision"]["max_repeats"]
-    strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
-    weak: list[tuple[Term, Evidence]] = []
-    views = list(_views(section))
-    joined, starts = _join_views(views)
-    field_weights = _field_weights(views, cfg["field_weights"])
-    seen: dict[tuple[str, str], int] = {}
-    for term, start, end in _longest(matcher.match(joined)):
-        n = bisect.bisect_right(starts, start) - 1  # which field the match lies in
-        name = views[n][0]
-        key = (name, term.text)
-        count = seen[key] = seen.get(key, 0) + 1
-        if count > repeats:
-            continue
-        base = starts[n]
-        ev = Evidence(joined[start:end], name, start - base, end - base, round(term.weight * field_weights[n], 3))
-        (weak.append((term, ev)) if term.weak else strong[term.area].append((term, ev)))
-    strong_pillars = {t.pillar for items in strong.values() for t, _ in items}
+    strong, weak = _evidence(matcher, list(_views(section)), cfg)
+    strong_pillars = {items[0][0].pillar for items in strong.values()}  # an area lies in one pillar
     for term, ev in weak:
         if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
             strong[term.area].append((term, ev))
@@ -236,25 +250,55 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
     return area_raw, dict(pillar_raw), evidence
 
 
-def _longest(matches: list[tuple[Term, int, int]]) -> list[tuple[Term, int, int]]:
-    """The matches not inside a longer one of the same pillar ("violencia" inside "violencia
-    doméstica"), by start; at one start, pillar by pillar in order of first match, longest first.
+def _evidence(matcher: Matcher, views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[
+        dict[str, list[tuple[Term, Evidence]]], list[tuple[Term, Evidence]]]:
+    """The evidence of the matches in ``views``, each term counted at most ``max_repeats`` times
+    per field: strong terms by area, and weak terms."""
+    joined, starts = _join_views(views)
+    field_weights = _field_weights(views, cfg["field_weights"])
+    counts, repeats = _repeat_counters(views), cfg["decision"]["max_repeats"]
+    strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
+    weak: list[tuple[Term, Evidence]] = []
+    doc, matches = matcher.match(joined)
+    for term, first, stop in matches:
+        start = doc[first].idx
+        n = bisect.bisect_right(starts, start) - 1  # which field the match lies in
+        counter, text = counts[n], term.text
+        count = counter[text] = counter.get(text, 0) + 1
+        if count > repeats:
+            continue
+        end = (last := doc[stop - 1]).idx + len(last)
+        base = starts[n]
+        ev = Evidence(joined[start:end], views[n][0], start - base, end - base,
+                      _weight(term.weight, field_weights[n]))
+        if term.weak:
+            weak.append((term, ev))
+        else:
+            strong[term.area].append((term, ev))
+    return strong, weak
+
+
+def _longest(matches: list[tuple[int, int, int]],
+             terms: Mapping[int, Term]) -> list[tuple[Term, int, int]]:
+    """The (match id, start, end) matches not inside a longer one of the same pillar ("violencia"
+    inside "violencia doméstica"), as (term, start, end) by start; at one start, pillar by pillar in
+    order of first match, longest first.
 
     One sort of plain tuples (start, pillar rank, -end, index), compared in C, then one pass.
     """
     rank: dict[int, int] = {}
-    keyed = [(start, rank.setdefault(term.pillar, len(rank)), -end, i)
-             for i, (term, start, end) in enumerate(matches)]
+    keyed = [(start, rank.setdefault(terms[key].pillar, len(rank)), -end, i)
+             for i, (key, start, end) in enumerate(matches)]
     keyed.sort()
     reach_start, reach_end = [-1] * len(rank), [-1] * len(rank)
     out = []
     for start, r, neg_end, i in keyed:
         end = -neg_end
         if end > reach_end[r]:
-            out.append(matches[i])
+            out.append((terms[matches[i][0]], start, end))
             reach_start[r], reach_end[r] = start, end
         elif end == reach_end[r] and start <= reach_start[r]:  # the same span again
-            out.append(matches[i])
+            out.append((terms[matches[i][0]], start, end))
     return out
 
 

@@ -40,6 +40,31 @@ def test_accent_and_case_insensitive_french_and_english():
     assert "3.2" in fr.themes and "1.4" in en.themes
 
 
+def test_acronyms_match_in_exact_case_only():
+    from classify.engine import matcher_for
+
+    matcher = matcher_for("en")
+    doc, found = matcher.match("Joint work with INTERPOL and CARICOM IMPACS; interpol notices.")
+    hits = {(t.text, doc[start:end].text) for t, start, end in found if t.case_sensitive}
+    assert hits == {("INTERPOL", "INTERPOL"), ("CARICOM IMPACS", "CARICOM IMPACS")}
+    assert not any(t.case_sensitive for t, _, _ in matcher.match("interpol and caricom impacs")[1])
+
+
+def test_longest_drops_inner_matches_of_the_same_pillar_only():
+    from classify.engine import _longest
+    from classify.taxonomy import Term
+
+    def term(text, pillar):
+        return Term(str(pillar), pillar, "es", text, 1.0, False, False, "t", 1)
+
+    terms = {1: term("violencia doméstica", 2), 2: term("violencia", 2), 3: term("violencia", 3),
+             4: term("doméstica", 2)}
+    # PhraseMatcher order: by start, shorter first; pillar 2 is met first, so it comes first at a tie
+    matches = [(2, 0, 1), (3, 0, 1), (1, 0, 2), (4, 1, 2), (2, 5, 6)]
+    kept = [(t.text, t.pillar, start, end) for t, start, end in _longest(matches, terms)]
+    assert kept == [("violencia doméstica", 2, 0, 2), ("violencia", 3, 0, 1), ("violencia", 2, 5, 6)]
+
+
 def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
     from classify.evaluate import evaluate, load_gold, match_gold
     from classify.tagging import classify_row
