@@ -35,14 +35,18 @@ def main() -> None:
     items = texts(args.sections)
     for lang in ("es", "en", "pt", "fr"):
         matcher_for(lang)
-    start = time.perf_counter()
-    for title, lang, fields in items:
-        matcher_for(lang).nlp.make_doc(fields["description"])
-    bare = time.perf_counter() - start
-    start = time.perf_counter()
-    for title, lang, fields in items:
-        classify(SectionInput(title=title, fields=fields, language=lang))
-    ours = time.perf_counter() - start
+    # One untimed pass of each first, so both meet the texts' words warm (vocabulary, caches):
+    # the tokenizer timed cold would flatter the ratio.
+    bare = ours = 0.0
+    for timed in (False, True):
+        start = time.perf_counter()
+        for title, lang, fields in items:
+            matcher_for(lang).nlp.make_doc(fields["description"])
+        bare = time.perf_counter() - start if timed else bare
+        start = time.perf_counter()
+        for title, lang, fields in items:
+            classify(SectionInput(title=title, fields=fields, language=lang))
+        ours = time.perf_counter() - start if timed else ours
     n = len(items)
     print(f"{n} sections of ~300 words")
     print(f"  spaCy tokenizer alone : {n / bare:8.0f} sections/s")
