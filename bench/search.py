@@ -41,6 +41,7 @@ from index.lowering import Lowering, lower  # noqa: E402
 from index.opening import open_index  # noqa: E402
 from index.querying import parse  # noqa: E402
 from index.settings import DEFAULT_SETTINGS  # noqa: E402
+from index.topics import add_topics, default_finder, free_words  # noqa: E402
 from index.translate import Weights, default_dictionary, expand, load_glossary  # noqa: E402
 
 COUNTRIES = {
@@ -206,8 +207,9 @@ def time_groupedby(index_dir: Path, q: dict[str, Any]) -> float:
     opened = open_index(index_dir)
     started = time.perf_counter()
     s = DEFAULT_SETTINGS
-    weights = Weights(s.expansions_per_language, s.expansion_boost, s.topic_boost)
-    tree = expand(parse(q["query"], s), default_dictionary(), weights)
+    parsed = parse(q["query"], s)
+    tree = expand(parsed, default_dictionary(), Weights(s.expansions_per_language, s.expansion_boost))
+    tree = add_topics(tree, default_finder().topics(free_words(parsed)), s.topic_boost)
     lowered = lower(tree, Lowering(opened.searcher.reader(), DEFAULT_SETTINGS, opened.labels))
     facets = {name: sorting.FieldFacet(field, allow_overlap=True, maptype=sorting.Count)
               for name, field in GROUPS.items()}

@@ -53,6 +53,7 @@ class Classification:
     tags: list[Tag]
     flags: list[str] = field(default_factory=list)
     text_scores: dict[int, float] = field(default_factory=dict)
+    area_scores: dict[str, float] = field(default_factory=dict)  # every area the text names, tagged or not
 
     @property
     def pillars(self) -> list[int]:
@@ -183,7 +184,8 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
         source = "declared" if code in declared_areas else "text"
         tags.append(Tag("theme", code, 1.0 if source == "declared" else round(area_score.get(code, 0.0), 4),
                         source, tuple(evidence.get(code, ()))))
-    return Classification(tags, _flags(declared, pillar_score, chosen, cfg["decision"]), pillar_score)
+    return Classification(tags, _flags(declared, pillar_score, chosen, cfg["decision"]), pillar_score,
+                          {a: round(s, 3) for a, s in sorted(area_score.items()) if s >= 0.001})
 
 
 def _views(section: SectionInput) -> Iterable[tuple[str, str]]:

@@ -20,10 +20,16 @@ def input_from(title: str, fields: Mapping[str, str], text: str, language: str |
 
 
 def tag_section(section: Section, *, use_declared: bool = True) -> tuple[list[Tag], str]:
-    """The ingest pipeline's tagger: (tags, comma-separated flags)."""
+    """The ingest pipeline's tagger: (tags and topics, comma-separated flags)."""
     result = classify(input_from(section.title, section.fields, section.text, section.language,
                                  section.declared_pillar), use_declared=use_declared)
-    return result.tags, ",".join(result.flags)
+    return with_topics(result), ",".join(result.flags)
+
+
+def with_topics(result: Classification) -> list[Tag]:
+    """The tags plus one `topic` per area the text names (its score, even below the tagging
+    threshold): the catalog keeps them apart from the tags, for search ranking only."""
+    return [*result.tags, *(Tag("topic", code, score, "text") for code, score in result.area_scores.items())]
 
 
 def classify_row(row: Mapping[str, Any], *, use_declared: bool = True) -> Classification:

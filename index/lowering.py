@@ -17,7 +17,7 @@ from whoosh import query
 from whoosh.reading import IndexReader
 
 from index.errors import QueryTooBroadError
-from index.schema import FACET_FIELDS, PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
+from index.schema import FACET_FIELDS, PAIR_FIELDS, PAIR_SEP, STEM_FIELDS, TOPIC_FIELD
 from index.settings import IndexSettings
 from index.translate import DEFAULT_FIELD, content_words, fold, word_keys
 
@@ -126,7 +126,7 @@ def _lower_words(q: query.Term | query.Phrase, ctx: Lowering) -> query.Query | N
     if q.fieldname in FACET_FIELDS and isinstance(q, query.Term):
         label = ctx.labels.get(q.fieldname, {}).get(fold(str(q.text)), str(q.text))
         return query.Term(q.fieldname, label, boost=q.boost)
-    if q.fieldname == "id":
+    if q.fieldname in ("id", TOPIC_FIELD):
         return q
     if isinstance(q, query.Phrase) and q.fieldname.startswith(DEFAULT_FIELD + "@"):
         # A translated phrase matches its words anywhere in the section: exact phrase

@@ -14,9 +14,10 @@ those get the exact score (length normalisation is ignored in the coarse pass).
 Words typed without an operator are OR-ed (querying.py); a document matching k of the
 query's n groups (a word, or a concept with its translations) has its score scaled by
 k / n, so the sections that match the whole query come first. A facet leaf such as
-`themes:2.4` (a topic the query names, translate.py) adds its boost times the best
-text score: with boost 0.6, a section tagged with the topic whose words score half
-the best outranks an untagged section that scores best on words alone.
+`topics:2.4` (a thematic area the query names, translate.py) adds its boost times the
+best text score times the section's score for that area: with boost 0.6, a section
+the classifier finds squarely about the area (score 1) whose words score half the best
+outranks a section that scores best on words alone but is not about the area.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from whoosh import query
 
 from index.docsets import DocsetEvaluator, Postings
 from index.facets import FacetTable
-from index.schema import FACET_FIELDS
+from index.schema import FACET_FIELDS, TOPIC_FIELD, TOPIC_SCALE
 
 K1, B = 1.2, 0.75
 POOL = 1500
@@ -54,7 +55,7 @@ def positive_leaves(q: query.Query, boost: float = 1.0) -> Iterator[tuple[query.
 
 
 def _length_kind(field: str) -> str:
-    if field in FACET_FIELDS:
+    if field in FACET_FIELDS or field == TOPIC_FIELD:
         return "tag"
     return "stem" if field.startswith("stem_") else ("title" if field == "title" else "body")
 
@@ -65,6 +66,11 @@ def _side_by_side(q: query.Query) -> query.Or | None:
     while isinstance(q, (query.And, query.AndNot)):
         q = q.a if isinstance(q, query.AndNot) else q.subqueries[0]
     return q if isinstance(q, query.Or) else None
+
+
+def _strength(postings: Postings, doc: int, topic: bool) -> float:
+    """A topic's weight in a section (its score, 0..1); 1 for a facet value."""
+    return min(1.0, postings.weights[bisect_left(postings.ids, doc)] / TOPIC_SCALE) if topic else 1.0
 
 
 class Ranker:
@@ -118,11 +124,14 @@ class Ranker:
             scores[doc] += factor * tf / (tf + K1 * (1 - B) + norm_b * lengths[doc])
 
     def _coordinate(self, lowered: query.Query, pool: DocSet, scores: dict[int, float]) -> None:
-        """Scale each score by the share of the top-level OR's groups the document matches."""
+        """Scale each score by the share of the top-level OR's groups of words the document
+        matches (topics:<code> terms are not words: their bonus comes after, in top())."""
         alternatives = _side_by_side(lowered)
-        if alternatives is None or len(alternatives.subqueries) < 2:
+        words = [g for g in alternatives.subqueries if getattr(g, "fieldname", None) != TOPIC_FIELD] \
+            if alternatives is not None else []
+        if len(words) < 2:
             return
-        groups = [self.evaluator.docs(group) for group in alternatives.subqueries]
+        groups = [self.evaluator.docs(group) for group in words]
         for doc in pool:
             scores[doc] *= sum(doc in group for group in groups) / len(groups)
 
@@ -131,7 +140,8 @@ class Ranker:
         leaves = self._leaves(lowered)
         pool = self._pool(leaves, docs, max(POOL, wanted))
         scores = dict.fromkeys(pool, 0.0)
-        tags = [(w, p) for leaf, w, p in leaves if p is not None and _length_kind(leaf.fieldname) == "tag"]
+        tags = [(w, p, leaf.fieldname == TOPIC_FIELD) for leaf, w, p in leaves
+                if p is not None and _length_kind(leaf.fieldname) == "tag"]
         for leaf, weight, postings in leaves:
             if postings is not None and _length_kind(leaf.fieldname) == "tag":
                 continue
@@ -145,8 +155,8 @@ class Ranker:
                 scores[doc] += bonus
         self._coordinate(lowered, pool, scores)
         best_text = max(scores.values(), default=0.0) or 1.0
-        for weight, postings in tags:
+        for weight, postings, topic in tags:
             for doc in pool & postings.docs:
-                scores[doc] += weight * best_text
+                scores[doc] += weight * best_text * _strength(postings, doc, topic)
         best = heapq.nsmallest(wanted, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(doc, score) for doc, score in best]

@@ -12,6 +12,8 @@ Each section is indexed three ways:
 - facet fields (`kind`, `member_state`, `language`, `year`, `pillars`, `themes`):
   comma-separated keywords, stored, kept exactly as written (their terms are the
   values shown in facet counts).
+- `topics`: every thematic area the section's text names, with the classifier's score
+  (0..1) as term frequency in tenths: a query naming an area ranks by it (ranking.py).
 
 SCHEMA_VERSION is written beside the index; any change to this module that alters
 what is indexed bumps it, and an index with another version must be rebuilt.
@@ -40,7 +42,8 @@ from whoosh.support.charset import accent_map
 
 from index.errors import InvalidRecordError
 
-SCHEMA_VERSION = 1  # v1 - folded title/body, per-language stem and word-pair fields, facets
+SCHEMA_VERSION = 2  # v1 - folded title/body, per-language stem and word-pair fields, facets
+# v2 - `topics`: thematic areas the text names, weighted by the classifier's score
 
 LANGUAGES = ("es", "en", "pt", "fr")
 KINDS = ("plan", "program", "lesson", "practice")
@@ -48,6 +51,8 @@ STEM_FIELDS = {lang: f"stem_{lang}" for lang in LANGUAGES}
 PAIR_FIELDS = {lang: f"pairs_{lang}" for lang in LANGUAGES}
 PAIR_SEP = " "  # never inside a token
 FACET_FIELDS = ("pillars", "themes", "member_state", "kind", "language", "year")
+TOPIC_FIELD = "topics"  # area codes, each repeated by its score in tenths (the term frequency)
+TOPIC_SCALE = 10
 TEXT_FIELDS = ("title", "body", *STEM_FIELDS.values())
 TITLE_BOOST = 3.0
 DATE_FIELD = "datekey"  # yyyymmdd (or yyyy0000), only for sorting by date
@@ -130,7 +135,16 @@ def build_schema() -> Schema:
         fields[PAIR_FIELDS[lang]] = KEYWORD(analyzer=pairs_analyzer(lang))
     for name in FACET_FIELDS:
         fields[name] = KEYWORD(stored=True, commas=True, analyzer=facet_analyzer())
+    fields[TOPIC_FIELD] = KEYWORD(scorable=True)
     return Schema(**fields)
+
+
+def _topics(record: Mapping[str, Any]) -> str:
+    """{"2.4": 0.83} -> "2.4 2.4 2.4 2.4 2.4 2.4 2.4 2.4" (at least once when named at all)."""
+    words = []
+    for code, score in sorted((record.get("topics") or {}).items()):
+        words += [str(code)] * max(1, round(float(score) * TOPIC_SCALE))
+    return " ".join(words)
 
 
 def _require(record: Mapping[str, Any], key: str) -> Any:
@@ -178,6 +192,7 @@ def to_document(record: Mapping[str, Any], excerpt_chars: int = 300) -> dict[str
         "year": _keywords(record.get("year")),
         "pillars": _keywords(record.get("pillars")),
         "themes": _keywords(record.get("themes")),
+        TOPIC_FIELD: _topics(record),
     }
     if date_key := _date_key(record):
         doc[DATE_FIELD] = date_key

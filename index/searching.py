@@ -34,6 +34,7 @@ from index.ranking import Ranker
 from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
+from index.topics import add_topics, default_finder, free_words
 from index.translate import DEFAULT_FIELD, Weights, default_dictionary, expand, fold
 
 FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
@@ -154,8 +155,10 @@ def search(
     parsed = parse(query, settings)
     tree = parsed
     if translate:
-        tree = expand(parsed, default_dictionary(), Weights(
-            settings.expansions_per_language, settings.expansion_boost, settings.topic_boost))
+        tree = expand(parsed, default_dictionary(),
+                      Weights(settings.expansions_per_language, settings.expansion_boost))
+        if settings.topic_boost:
+            tree = add_topics(tree, default_finder().topics(free_words(parsed)), settings.topic_boost)
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
     lowered = lower(tree, ctx)

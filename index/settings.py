@@ -30,7 +30,7 @@ class IndexSettings:
     max_fuzzy_distance: int = 2
     expansion_boost: float = 0.4  # weight of translated terms; originals weigh 1
     expansions_per_language: int = 2  # taxonomy terms added per other language
-    topic_boost: float = 0.6  # sections tagged with a thematic area the query names (0: off)
+    topic_boost: float = 1.0  # sections about a thematic area the query names (0: off)
     snippet_fragments: int = 2
     snippet_chars: int = 160
     excerpt_chars: int = 300

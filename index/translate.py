@@ -27,8 +27,6 @@ from index.schema import LANGUAGES, all_stopwords
 log = logging.getLogger(__name__)
 
 DEFAULT_FIELD = "text"  # the virtual field free words are parsed into
-TOPIC_FIELD = "themes"  # a concept from a taxonomy area also matches the sections tagged with it
-TOPIC_PREFIX = "taxonomy:"
 _WORD = re.compile(r"\w+(?:\.\w+)*")
 _taxonomy_override: list[Any] = []
 
@@ -139,8 +137,11 @@ def taxonomy_concepts(taxonomy: Any) -> list[Concept]:
 
 def use_taxonomy(taxonomy: Any | None) -> None:
     """Expand with this taxonomy instead of `classify.taxonomy.load_taxonomy()`."""
+    from index.topics import default_finder  # imports this module: import here, not at the top
+
     _taxonomy_override[:] = [taxonomy] if taxonomy is not None else []
     default_dictionary.cache_clear()
+    default_finder.cache_clear()
 
 
 def _load_taxonomy() -> Any | None:
@@ -160,14 +161,6 @@ def default_dictionary() -> Dictionary:
     taxonomy = _load_taxonomy()
     concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
     return Dictionary([*concepts, *load_glossary()])
-
-
-def _topics(matches: list[Match], boost: float) -> list[query.Query]:
-    """`themes:<code>` for each thematic area a match names: the sections the classifier
-    tagged with that area match too, whatever words their language uses."""
-    codes = dict.fromkeys(m.concept.source.removeprefix(TOPIC_PREFIX) for m in matches
-                          if m.concept.source.startswith(TOPIC_PREFIX))
-    return [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes if "." in code]
 
 
 def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[query.Query]:
@@ -194,7 +187,6 @@ class Weights:
 
     per_lang: int = 2  # phrases added per other language
     boost: float = 0.4  # a translated phrase
-    topic: float = 0.0  # the sections tagged with a thematic area the words name (0: off)
 
 
 def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool) -> list[query.Query]:
@@ -210,8 +202,7 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
         n = matches[0].length
         own = terms[i:i + n]
         base: list[query.Query] = own if not conjunction else [own[0] if n == 1 else query.And(own)]
-        topics = _topics(matches, w.topic) if w.topic else []
-        out.append(query.Or([*base, *_alternatives(matches, w.per_lang, w.boost), *topics]))
+        out.append(query.Or([*base, *_alternatives(matches, w.per_lang, w.boost)]))
         i += n
     return out
 
@@ -227,8 +218,7 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None) -> que
         return _expand_run([q], d, w, True)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        topics = _topics(matches, w.topic) if w.topic else []
-        return query.Or([q, *_alternatives(matches, w.per_lang, w.boost), *topics]) if matches else q
+        return query.Or([q, *_alternatives(matches, w.per_lang, w.boost)]) if matches else q
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):

@@ -178,7 +178,11 @@ class Catalog:
             self.db.execute("UPDATE sections SET flags = ? WHERE id = ?", (flags, sid))
 
     def _write_tags(self, sid: str, tags: list[Tag]) -> None:
+        topics = {t.code: round(t.score, 3) for t in tags if t.kind == "topic"}
+        self.db.execute("UPDATE sections SET topics = ? WHERE id = ?", (json.dumps(topics), sid))
         for t in tags:
+            if t.kind == "topic":
+                continue
             evidence = json.dumps([{"term": e.term, "field": e.field, "start": e.start, "end": e.end,
                                     "weight": e.weight} for e in t.evidence], ensure_ascii=False)
             self.db.execute(

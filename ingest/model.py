@@ -111,7 +111,7 @@ class Evidence:
 class Tag:
     """A pillar ("1".."5") or thematic area ("2.4") attached to a section."""
 
-    kind: str  # "pillar" | "theme"
+    kind: str  # "pillar" | "theme" | "topic" (an area's text score, kept apart for search ranking)
     code: str
     score: float
     source: str  # "declared" | "text" | "reviewer"

@@ -21,14 +21,14 @@ def classify_cmd(obj: Context, everything: bool) -> None:
 
         mispa classify --all
     """
-    from classify.tagging import classify_row
+    from classify.tagging import classify_row, with_topics
 
     catalog = obj.catalog
     where = "" if everything else "s.id NOT IN (SELECT section_id FROM tags)"
     n = 0
     for row in list(catalog.iter_sections(where)):
         result = classify_row(row)
-        catalog.replace_tags(row["id"], result.tags, ",".join(result.flags))
+        catalog.replace_tags(row["id"], with_topics(result), ",".join(result.flags))
         n += 1
     click.echo(f"tagged {n} sections")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ingest.model import Tag
@@ -42,4 +43,17 @@ def index_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
         "institution": row["institution"], "text": row["text"], "fields": row["fields"],
         "source_file": row["file_name"], "pages": pages(row), "ocr": bool(row.get("ocr")),
         "tag_sources": {t.code: t.source for t in tags},
+        "topics": topics(row, tags),
     }
+
+
+def topics(row: dict[str, Any], tags: list[Tag]) -> dict[str, float]:
+    """Area -> weight for search ranking: the text's score of every area it names, a tagged
+    theme at least its tag's score; a reviewer's decision replaces them all (its themes, 1.0)."""
+    if any(t.source == "reviewer" for t in tags):
+        return {t.code: 1.0 for t in tags if t.kind == "theme"}
+    found = json.loads(row.get("topics") or "{}")
+    for t in tags:
+        if t.kind == "theme":
+            found[t.code] = max(float(found.get(t.code, 0.0)), t.score)
+    return found

@@ -24,10 +24,11 @@ def records(catalog: Any, ids: Iterable[str] | None = None) -> Iterable[dict[str
 
 
 def refresh_index(catalog: Any, index_dir: Path, ids: list[str]) -> None:
-    """Bring the index in step after a batch: update it, or build it whole when there is none yet."""
+    """Bring the index in step after a batch: update it, or build it whole when there is none yet
+    (or it was built by an older version of the schema)."""
     import index
     state = index.index_status(index_dir).state
-    if state == index.IndexState.MISSING:
+    if state in (index.IndexState.MISSING, index.IndexState.OUTDATED):
         index.build_index(records(catalog), index_dir)
     elif ids:
         index.update_sections(index_dir, records(catalog, ids))

@@ -1,0 +1,128 @@
+"""Which thematic areas a query is about, whatever its language and word order.
+
+An area is named by its names in the four languages and its strong taxonomy terms. Each
+such phrase is reduced to the stems of its content words (the index's own stemmers). A
+query covers a phrase when every stem of the phrase is among the stems of the query's
+words under any of the four stemmers (plural forms folded). The query's coverage of an
+area is the share of its content words that the area's covered phrases account for (a
+phrase also counts when two of its words are in the query); the areas with the best
+coverage, at least MIN_COVERAGE, are the query's topics:
+
+- "standard police procedures" covers "procedimientos estandarizados" (3.4): 2 of 3 words;
+- "information exchange between countries" covers "exchange of information" (5.1): 2 of 3.
+
+searching.py adds `topics:<code>` for them, so sections the classifier found about the
+area rank higher (ranking.py). Loaded lazily with the taxonomy, once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from whoosh import query
+
+from index.schema import LANGUAGES, TOPIC_FIELD, stemming_analyzer
+from index.translate import DEFAULT_FIELD, content_words, word_keys
+
+MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    area: str
+    stems: frozenset[str]
+
+
+@lru_cache(maxsize=65536)
+def stems_of(word: str) -> frozenset[str]:
+    """A word's stems under the four languages' stemmers, singular and plural forms alike."""
+    out: set[str] = set()
+    for form in {word, *word_keys(word)}:
+        for lang in LANGUAGES:
+            out.update(t.text for t in _analyzer(lang)(form))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
+def _analyzer(lang: str) -> Any:
+    return stemming_analyzer(lang)
+
+
+def phrases_of(taxonomy: Any) -> list[Phrase]:
+    """Every area's names and strong terms, as stem sets in their own language."""
+    out = []
+    for code, area in getattr(taxonomy, "areas", {}).items():
+        for lang, name in area.names.items():
+            out.append(_phrase(code, lang, name))
+    for term in taxonomy.terms:
+        if not term.weak and "." in str(term.area) and term.lang in LANGUAGES:
+            out.append(_phrase(str(term.area), term.lang, term.text))
+    return [p for p in out if p.stems]
+
+
+def _phrase(code: str, lang: str, text: str) -> Phrase:
+    return Phrase(code, frozenset(t.text for t in _analyzer(lang)(text)))
+
+
+class TopicFinder:
+    """Phrases indexed by each of their stems."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self._by_stem: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            for stem in phrase.stems:
+                self._by_stem.setdefault(stem, []).append(phrase)
+
+    def topics(self, words: Sequence[str]) -> list[str]:
+        """The areas the words are most about (best coverage, at least MIN_COVERAGE)."""
+        content = content_words(" ".join(words))
+        if not content:
+            return []
+        stems = [stems_of(w) for w in content]
+        every = frozenset().union(*stems)
+        hits: dict[str, set[str]] = {}
+        for stem in every:
+            for phrase in self._by_stem.get(stem, ()):
+                found = phrase.stems & every
+                if found == phrase.stems or len(found) >= 2:
+                    hits.setdefault(phrase.area, set()).update(found)
+        coverage = {area: sum(1 for s in stems if s & found) / len(stems) for area, found in hits.items()}
+        top = max(coverage.values(), default=0.0)
+        return sorted(a for a, c in coverage.items() if c == top and c >= MIN_COVERAGE)
+
+
+@lru_cache(maxsize=1)
+def default_finder() -> TopicFinder:
+    from index.translate import _load_taxonomy
+    taxonomy = _load_taxonomy()
+    return TopicFinder(phrases_of(taxonomy) if taxonomy is not None else [])
+
+
+def free_words(q: query.Query) -> list[str]:
+    """The words of a query's free-text terms and phrases (not under NOT), in order."""
+    if isinstance(q, query.Not):
+        return []
+    if isinstance(q, query.Term):
+        return [str(q.text)] if q.fieldname == DEFAULT_FIELD else []
+    if isinstance(q, query.Phrase):
+        return list(q.words) if q.fieldname == DEFAULT_FIELD else []
+    if isinstance(q, query.AndNot):
+        return free_words(q.a)
+    return [w for child in q.children() for w in free_words(child)]
+
+
+def add_topics(q: query.Query, codes: Sequence[str], boost: float) -> query.Query:
+    """`q` with `topics:<code>` OR-ed to its words (inside the filters and NOTs around them)."""
+    if not codes:
+        return q
+    if isinstance(q, query.AndNot):
+        return query.AndNot(add_topics(q.a, codes, boost), q.b)
+    if isinstance(q, query.And) and q.subqueries:
+        return query.And([add_topics(q.subqueries[0], codes, boost), *q.subqueries[1:]], boost=q.boost)
+    terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
+    if isinstance(q, query.Or):
+        return query.Or([*q.subqueries, *terms], boost=q.boost)
+    return query.Or([q, *terms])

@@ -1,0 +1,97 @@
+"""Topics: a query naming a thematic area, in any language and word order, ranks the sections the
+classifier found about that area (their `topics` scores) above sections that only share words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import index
+from index.topics import TopicFinder, phrases_of
+from index.translate import use_taxonomy
+
+
+@dataclass(frozen=True)
+class Term:
+    area: str
+    lang: str
+    text: str
+    weight: float = 1.0
+    weak: bool = False
+
+
+@dataclass(frozen=True)
+class Area:
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    terms: tuple[Term, ...]
+    areas: dict[str, Area] = field(default_factory=dict)
+
+
+TAXONOMY = Taxonomy(
+    terms=(Term("3.4", "es", "procedimientos estandarizados"), Term("3.4", "en", "standard operating procedures"),
+           Term("5.1", "en", "information exchange"), Term("1.4", "en", "prison"),
+           Term("3.2", "en", "police training"), Term("3.2", "en", "police", weak=True)),
+    areas={"3.4": Area({"en": "Modernization and standardization of processes and procedures",
+                        "es": "Modernización y estandarización de procesos y procedimientos"}),
+           "5.1": Area({"en": "Strengthening the exchange of operational information",
+                        "fr": "Renforcement de l'échange d'informations opérationnelles"}),
+           "1.4": Area({"en": "Penitentiary system reform"}),
+           "3.2": Area({"en": "Police training and education"})},
+)
+
+
+@pytest.fixture(autouse=True)
+def fake_taxonomy() -> Any:
+    use_taxonomy(TAXONOMY)
+    yield
+    use_taxonomy(None)
+
+
+def test_an_area_is_found_whatever_the_word_order_form_and_language():
+    finder = TopicFinder(phrases_of(TAXONOMY))
+    assert finder.topics("standard police procedures".split()) == ["3.4"]  # standard ~ standardization
+    assert finder.topics("procedimientos policiales estandarizados".split()) == ["3.4"]
+    assert finder.topics("exchange of information between countries".split()) == ["5.1"]
+    assert finder.topics("prison reform".split()) == ["1.4"]  # half the words: enough
+    assert finder.topics("prison conditions in cold rural districts".split()) == []  # one word in six
+    assert finder.topics("police".split()) == []  # a weak term names no area
+
+
+def section(id: str, language: str, title: str, text: str, topics: dict[str, float]) -> dict[str, Any]:
+    return {"id": id, "kind": "program", "title": title, "member_state": "Chile", "language": language,
+            "year": 2014, "pillars": [3], "themes": [], "text": text, "topics": topics}
+
+
+@pytest.fixture()
+def index_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "index"
+    index.build_index([
+        section("fr-registre", "fr", "Registre de garde à vue", "Un modèle unique de registre pour tous "
+                "les commissariats.", {"3.4": 0.8}),
+        section("en-proc", "en", "Procedures for the press office", "Police answer the press within a day.", {}),
+        section("en-weak", "en", "Night patrols", "Patrol procedures were revised.", {"3.4": 0.2}),
+        section("en-none", "en", "Night patrols", "Patrol procedures were revised.", {}),
+    ], path)
+    return path
+
+
+def test_sections_about_the_area_rank_by_their_topic_score(index_dir: Path):
+    result = index.search(index_dir, "standard police procedures")
+    assert "topics:3.4" in result.expanded_query
+    ranked = [h.id for h in result.hits]
+    assert ranked[:2] == ["en-proc", "fr-registre"]  # 2 of the 3 words; no word in common, about the area
+    assert ranked.index("en-weak") < ranked.index("en-none")  # the same words, a little about the area
+    plain = [h.id for h in index.search(index_dir, "standard police procedures", translate=False).hits]
+    assert "fr-registre" not in plain
+
+
+def test_topics_stay_under_filters_and_not(index_dir: Path):
+    result = index.search(index_dir, "standard police procedures language:en NOT press")
+    assert [h.id for h in result.hits] == ["en-weak", "en-none"]
