@@ -131,15 +131,25 @@ def _sentence(rng: random.Random, vocab: Vocabulary, lang: str) -> str:
     return " ".join(words).capitalize() + "."
 
 
+def _topics(rng: random.Random, themes: list[str]) -> dict[str, float]:
+    """Like the tagger's: the tagged themes scored high, a few other areas the text names, low."""
+    every = [a for areas in AREAS.values() for a in areas]
+    found = {a: round(rng.uniform(0.05, 0.45), 3) for a in rng.sample(every, rng.randint(1, 5))}
+    found.update({t: round(rng.uniform(0.5, 1.0), 3) for t in themes})
+    return found
+
+
 def iter_sections(n: int, seed: int = 7, pseudo_words: int = 20000) -> Iterator[dict[str, Any]]:
     """`n` section records shaped like the catalog's, reproducible from `seed`."""
     rng = random.Random(seed)
+    topic_rng = random.Random(seed + 1)  # its own stream: the other fields stay as they were
     vocab = Vocabulary(rng, pseudo_words)
     langs, shares = list(LANG_SHARE), list(LANG_SHARE.values())
     for i in range(n):
         lang = rng.choices(langs, shares)[0]
         kind = rng.choices(list(KIND_WORD), [0.5, 0.25, 0.15, 0.1])[0]
         pillars = sorted(rng.sample(range(1, 6), rng.choice([1, 1, 2, 2, 3])))
+        themes = [rng.choice(AREAS[p]) for p in pillars]
         year = rng.randint(2005, 2014)
         words = [vocab.pick(rng, vocab.domain[lang]) for _ in range(rng.randint(2, 4))]
         text = " ".join(_sentence(rng, vocab, lang) for _ in range(rng.randint(12, 22)))
@@ -149,7 +159,7 @@ def iter_sections(n: int, seed: int = 7, pseudo_words: int = 20000) -> Iterator[
             "member_state": rng.choice(COUNTRIES[lang]), "year": year,
             "date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             if rng.random() < 0.9 else None,
-            "pillars": pillars, "themes": [rng.choice(AREAS[p]) for p in pillars],
+            "pillars": pillars, "themes": themes, "topics": _topics(topic_rng, themes),
             "institution": f"Ministerio {rng.choice(vocab.domain[lang])}",
             "text": text, "fields": {}, "source_file": f"replies/r{i // 8}.pdf",
             "pages": f"{i % 8 + 1}", "ocr": rng.random() < 0.05,

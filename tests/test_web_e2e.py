@@ -130,6 +130,7 @@ def test_search_filter_open_sign_in_correct_and_find_it(server, browser, shots, 
     browser.save_screenshot(str(shots / "05-corrected.png"))
 
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/']").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name=translate][value=no]").click()  # words as typed
     wait_for(browser, "#q").send_keys(f'"{title}"', Keys.ENTER)  # as a phrase: few other hits
     wait_for(browser, "#results-heading")
     browser.find_element(By.CSS_SELECTOR, '#facet-theme a[data-value="5.3"]').click()
