@@ -305,21 +305,11 @@ def _longest(matches: list[tuple[int, int, int]],
 
 
 def _choose_pillars(scores: dict[int, float], declared: tuple[int, ...], d: dict[str, float]) -> set[int]:
-    """Declared pillars plus text pillars strong enough; without a declaration, those near the best.
-
-    A declared pillar the text gives no support at all (score below ``declared_support``) is
-    dropped when another chosen pillar has clear text support (``pillar_min``): the field was
-    filled loosely ("Pilares 1 y 2" on a women's justice centre) and the text settles it.
-    """
     best = max(scores.values(), default=0.0)
     if declared:
         extra = {p for p, s in scores.items()
                  if s >= d["add_to_declared_min"] and s >= d["add_to_declared_ratio"] * best}
-        chosen = set(declared) | extra
-        unsupported = {p for p in declared if scores.get(p, 0.0) < d.get("declared_support", 0.0)}
-        if unsupported and any(scores.get(p, 0.0) >= d["pillar_min"] for p in chosen - unsupported):
-            chosen -= unsupported
-        return chosen
+        return set(declared) | extra
     return {p for p, s in scores.items() if s >= d["pillar_min"] and s >= d["pillar_ratio"] * best}
 
 
