@@ -22,6 +22,7 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -230,54 +231,98 @@ def _repeat_counters(views: list[tuple[str, str]]) -> list[dict[str, int]]:
 
 
 def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
-        dict[str, float], dict[int, float], dict[str, list[Evidence]]]:
+        dict[str, float], dict[int, float], _Evidence]:
     """Raw evidence sums per area and per pillar, and the evidence of each area and pillar."""
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
-    strong, weak = _evidence(matcher, list(_views(section)), cfg)
-    strong_pillars = {items[0][0].pillar for items in strong.values()}  # an area lies in one pillar
-    for term, ev in weak:
+    views = list(_views(section))
+    joined, starts = _join_views(views)
+    doc, matches = matcher.match(joined)
+    strong, weak = _counted(matches, _token_starts(doc, starts), views, cfg)
+    strong_pillars = {hits[0][0].pillar for hits in strong.values()}  # an area lies in one pillar
+    for hit in weak:
+        term = hit[0]
         if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
-            strong[term.area].append((term, ev))
+            strong[term.area].append(hit)
     area_raw: dict[str, float] = {}
     pillar_raw: dict[int, float] = defaultdict(float)
-    evidence: dict[str, list[Evidence]] = defaultdict(list)
-    for area, items in strong.items():
-        total = sum(ev.weight for _, ev in items)
-        pillar = items[0][0].pillar
+    pillar_areas: dict[str, list[str]] = defaultdict(list)
+    for area, hits in strong.items():
+        total = sum(hit[4] for hit in hits)
+        pillar = hits[0][0].pillar
         if "." in area:
             area_raw[area] = total
-            evidence[area].extend(ev for _, ev in items)
         pillar_raw[pillar] += total
-        evidence[str(pillar)].extend(ev for _, ev in items)
-    return area_raw, dict(pillar_raw), evidence
+        pillar_areas[str(pillar)].append(area)
+    return area_raw, dict(pillar_raw), _Evidence(doc, joined, views, starts, strong, pillar_areas)
 
 
-def _evidence(matcher: Matcher, views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[
-        dict[str, list[tuple[Term, Evidence]]], list[tuple[Term, Evidence]]]:
-    """The evidence of the matches in ``views``, each term counted at most ``max_repeats`` times
-    per field: strong terms by area, and weak terms."""
-    joined, starts = _join_views(views)
+def _token_starts(doc: Any, starts: list[int]) -> list[int]:
+    """The index of each field's first token, the fields starting at the character offsets
+    ``starts``: a token lies in the last field starting at or before it, as its offset does."""
+    return [bisect.bisect_left(doc, start, key=_IDX) for start in starts]
+
+
+_IDX = attrgetter("idx")
+
+# A counted match: (term, field index, start token, end token, evidence weight).
+_Hit = tuple[Term, int, int, int, float]
+
+
+def _counted(matches: list[tuple[Term, int, int]], token_starts: list[int],
+             views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
+    """The matches (by start) of ``views``, each term counted at most ``max_repeats`` times per
+    field, as hits: strong terms by area, and weak terms."""
     field_weights = _field_weights(views, cfg["field_weights"])
     counts, repeats = _repeat_counters(views), cfg["decision"]["max_repeats"]
-    strong: dict[str, list[tuple[Term, Evidence]]] = defaultdict(list)
-    weak: list[tuple[Term, Evidence]] = []
-    doc, matches = matcher.match(joined)
+    strong: dict[str, list[_Hit]] = defaultdict(list)
+    weak: list[_Hit] = []
+    n, next_field = 0, [*token_starts[1:], math.inf]  # the field of the matches, and where the next starts
+    counter, field_weight = counts[0], field_weights[0]
     for term, first, stop in matches:
-        start = doc[first].idx
-        n = bisect.bisect_right(starts, start) - 1  # which field the match lies in
-        counter, text = counts[n], term.text
-        count = counter[text] = counter.get(text, 0) + 1
-        if count > repeats:
-            continue
-        end = (last := doc[stop - 1]).idx + len(last)
-        base = starts[n]
-        ev = Evidence(joined[start:end], views[n][0], start - base, end - base,
-                      _weight(term.weight, field_weights[n]))
-        if term.weak:
-            weak.append((term, ev))
-        else:
-            strong[term.area].append((term, ev))
+        while first >= next_field[n]:  # the match lies in a later field
+            n += 1
+            counter, field_weight = counts[n], field_weights[n]
+        text = term.text
+        counter[text] = count = counter.get(text, 0) + 1
+        if count <= repeats:
+            hit = (term, n, first, stop, _weight(term.weight, field_weight))
+            if term.weak:
+                weak.append(hit)
+            else:
+                strong[term.area].append(hit)
     return strong, weak
+
+
+class _Evidence:
+    """The evidence of each area ("2.4") and pillar ("2") that has any, read like a dict with
+    ``get``. An ``Evidence`` record (text and offsets in its field) is only made for the tags
+    that ask for it: most matches feed no kept tag."""
+
+    def __init__(self, doc: Any, joined: str, views: list[tuple[str, str]], starts: list[int],
+                 hits: dict[str, list[_Hit]], pillar_areas: dict[str, list[str]]) -> None:
+        self._doc, self._joined, self._views, self._starts = doc, joined, views, starts
+        self._hits, self._pillar_areas = hits, pillar_areas
+        self._made: dict[str, tuple[Evidence, ...]] = {}
+
+    def get(self, code: str, default: tuple[Evidence, ...] = ()) -> tuple[Evidence, ...]:
+        """The evidence of area or pillar ``code`` in match order (a pillar's: area by area)."""
+        if "." not in code:
+            areas = self._pillar_areas.get(code)
+            return tuple(ev for area in areas for ev in self._area(area)) if areas else default
+        return self._area(code) if code in self._hits else default
+
+    def _area(self, area: str) -> tuple[Evidence, ...]:
+        """The evidence of ``area``: each hit's text and offsets in its field, and weight."""
+        made = self._made.get(area)
+        if made is None:
+            doc, joined, views, starts = self._doc, self._joined, self._views, self._starts
+            records = []
+            for _, n, first, stop, weight in self._hits[area]:
+                start, last = doc[first].idx, doc[stop - 1]
+                end, base = last.idx + len(last), starts[n]
+                records.append(Evidence(joined[start:end], views[n][0], start - base, end - base, weight))
+            made = self._made[area] = tuple(records)
+        return made
 
 
 def _longest(matches: list[tuple[int, int, int]],
