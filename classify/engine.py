@@ -22,7 +22,7 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -247,7 +247,7 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
     pillar_raw: dict[int, float] = defaultdict(float)
     pillar_areas: dict[str, list[str]] = defaultdict(list)
     for area, hits in strong.items():
-        total = sum(hit[4] for hit in hits)
+        total = sum(map(_WEIGHT, hits))
         pillar = hits[0][0].pillar
         if "." in area:
             area_raw[area] = total
@@ -266,6 +266,7 @@ _IDX = attrgetter("idx")
 
 # A counted match: (term, field index, start token, end token, evidence weight).
 _Hit = tuple[Term, int, int, int, float]
+_WEIGHT = itemgetter(4)
 
 
 def _counted(matches: list[tuple[Term, int, int]], token_starts: list[int],
