@@ -41,10 +41,14 @@ def _with_requirements(q: query.Query) -> query.Query:
     `police youth NOT prison country:chile` -> ((police OR youth) AND chile) ANDNOT prison."""
     if not isinstance(q, query.Or):
         return q
-    negated = [k.query for k in q.subqueries if isinstance(k, query.Not)]
-    required = [k for k in q.subqueries if not isinstance(k, query.Not)
-                and getattr(k, "fieldname", DEFAULT_FIELD) != DEFAULT_FIELD]
-    optional = [k for k in q.subqueries if not isinstance(k, query.Not) and k not in required]
+    negated, required, optional = [], [], []
+    for k in q.subqueries:
+        if isinstance(k, query.Not):
+            negated.append(k.query)
+        elif getattr(k, "fieldname", DEFAULT_FIELD) != DEFAULT_FIELD:
+            required.append(k)
+        else:
+            optional.append(k)
     if not negated and not required:
         return q
     parts = [query.Or(optional, boost=q.boost) if len(optional) > 1 else optional[0]] if optional else []
@@ -55,6 +59,14 @@ def _with_requirements(q: query.Query) -> query.Query:
     for n in negated:
         kept = query.AndNot(kept, n)
     return kept
+
+
+def side_by_side(q: query.Query) -> query.Or | None:
+    """The OR of the words typed side by side, also under the filters and NOTs that
+    _with_requirements puts around it."""
+    while isinstance(q, (query.And, query.AndNot)):
+        q = q.a if isinstance(q, query.AndNot) else q.subqueries[0]
+    return q if isinstance(q, query.Or) else None
 
 
 class _SideBySide(OrGroup):

@@ -14,10 +14,10 @@ those get the exact score (length normalisation is ignored in the coarse pass).
 Words typed without an operator are OR-ed (querying.py); a document matching k of the
 query's n groups (a word, or a concept with its translations) has its score scaled by
 k / n, so the sections that match the whole query come first. A facet leaf such as
-`topics:2.4` (a thematic area the query names, translate.py) adds its boost times the
-best text score times the section's score for that area: with boost 0.6, a section
-the classifier finds squarely about the area (score 1) whose words score half the best
-outranks a section that scores best on words alone but is not about the area.
+`topics:2.4` (a thematic area the query names, topics.py) adds its boost times the best
+text score times the section's score for that area: with boost 1, a section the
+classifier finds squarely about the area (score 1) scores at least as well as the best
+match on words alone.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from whoosh import query
 
 from index.docsets import DocsetEvaluator, Postings
 from index.facets import FacetTable
+from index.querying import side_by_side
 from index.schema import FACET_FIELDS, TOPIC_FIELD, TOPIC_SCALE
 
 K1, B = 1.2, 0.75
@@ -58,14 +59,6 @@ def _length_kind(field: str) -> str:
     if field in FACET_FIELDS or field == TOPIC_FIELD:
         return "tag"
     return "stem" if field.startswith("stem_") else ("title" if field == "title" else "body")
-
-
-def _side_by_side(q: query.Query) -> query.Or | None:
-    """The OR of the words typed side by side, also under the filters and NOTs that
-    querying._with_requirements puts around it."""
-    while isinstance(q, (query.And, query.AndNot)):
-        q = q.a if isinstance(q, query.AndNot) else q.subqueries[0]
-    return q if isinstance(q, query.Or) else None
 
 
 def _strength(postings: Postings, doc: int, topic: bool) -> float:
@@ -115,18 +108,17 @@ class Ranker:
     def _term_scores(self, postings: Postings, weight: float, kind: str, pool: DocSet,
                      scores: dict[int, float]) -> None:
         ids, tfs = postings.ids, postings.weights
-        factor = weight * self._idf(len(ids)) * (K1 + 1)
-        matched = pool & postings.docs if len(pool) < len(ids) else postings.docs & pool
         lengths, average = self.table.lengths[kind], self.table.average.get(kind, 1.0) or 1.0
+        factor = weight * self._idf(len(ids)) * (K1 + 1)
         norm_b = K1 * B / average
-        for doc in matched:
+        for doc in pool & postings.docs if len(pool) < len(ids) else postings.docs & pool:
             tf = tfs[bisect_left(ids, doc)]
             scores[doc] += factor * tf / (tf + K1 * (1 - B) + norm_b * lengths[doc])
 
     def _coordinate(self, lowered: query.Query, pool: DocSet, scores: dict[int, float]) -> None:
         """Scale each score by the share of the top-level OR's groups of words the document
         matches (topics:<code> terms are not words: their bonus comes after, in top())."""
-        alternatives = _side_by_side(lowered)
+        alternatives = side_by_side(lowered)
         words = [g for g in alternatives.subqueries if getattr(g, "fieldname", None) != TOPIC_FIELD] \
             if alternatives is not None else []
         if len(words) < 2:
@@ -140,11 +132,11 @@ class Ranker:
         leaves = self._leaves(lowered)
         pool = self._pool(leaves, docs, max(POOL, wanted))
         scores = dict.fromkeys(pool, 0.0)
-        tags = [(w, p, leaf.fieldname == TOPIC_FIELD) for leaf, w, p in leaves
-                if p is not None and _length_kind(leaf.fieldname) == "tag"]
-        for leaf, weight, postings in leaves:
-            if postings is not None and _length_kind(leaf.fieldname) == "tag":
-                continue
+        tags, words = [], []
+        for item in leaves:
+            is_tag = item[2] is not None and _length_kind(item[0].fieldname) == "tag"
+            (tags if is_tag else words).append(item)
+        for leaf, weight, postings in words:
             if postings is not None:
                 if postings.ids:
                     self._term_scores(postings, weight, _length_kind(leaf.fieldname), pool, scores)
@@ -155,8 +147,8 @@ class Ranker:
                 scores[doc] += bonus
         self._coordinate(lowered, pool, scores)
         best_text = max(scores.values(), default=0.0) or 1.0
-        for weight, postings, topic in tags:
+        for leaf, weight, postings in tags:
             for doc in pool & postings.docs:
-                scores[doc] += weight * best_text * _strength(postings, doc, topic)
+                scores[doc] += weight * best_text * _strength(postings, doc, leaf.fieldname == TOPIC_FIELD)
         best = heapq.nsmallest(wanted, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(doc, score) for doc, score in best]

@@ -25,7 +25,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, content_words, word_keys
+from index.translate import DEFAULT_FIELD, content_words, search_taxonomy, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -96,8 +96,7 @@ class TopicFinder:
 
 @lru_cache(maxsize=1)
 def default_finder() -> TopicFinder:
-    from index.translate import _load_taxonomy
-    taxonomy = _load_taxonomy()
+    taxonomy = search_taxonomy()
     return TopicFinder(phrases_of(taxonomy) if taxonomy is not None else [])
 
 

@@ -144,7 +144,8 @@ def use_taxonomy(taxonomy: Any | None) -> None:
     default_finder.cache_clear()
 
 
-def _load_taxonomy() -> Any | None:
+def search_taxonomy() -> Any | None:
+    """The taxonomy search expands with (None when it cannot be loaded: search goes on)."""
     if _taxonomy_override:
         return _taxonomy_override[0]
     try:
@@ -158,7 +159,7 @@ def _load_taxonomy() -> Any | None:
 @lru_cache(maxsize=1)
 def default_dictionary() -> Dictionary:
     """Glossary + taxonomy concepts, loaded on first use and kept."""
-    taxonomy = _load_taxonomy()
+    taxonomy = search_taxonomy()
     concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
     return Dictionary([*concepts, *load_glossary()])
 

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_taxonomy import FakeTaxonomy, FakeTerm
 
 import index
 from index.translate import Dictionary, default_dictionary, load_glossary, use_taxonomy, word_keys
-
-
-@dataclass(frozen=True)
-class FakeTerm:
-    area: str
-    lang: str
-    text: str
-    weight: float = 1.0
-    weak: bool = False
-
-
-@dataclass(frozen=True)
-class FakeTaxonomy:
-    """The slice of classify.taxonomy.Taxonomy that the index uses."""
-
-    terms: tuple[FakeTerm, ...]
 
 
 TAXONOMY = FakeTaxonomy((

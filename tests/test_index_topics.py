@@ -3,47 +3,28 @@ classifier found about that area (their `topics` scores) above sections that onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_taxonomy import FakeArea, FakeTaxonomy, FakeTerm
 
 import index
 from index.topics import TopicFinder, phrases_of
 from index.translate import use_taxonomy
 
 
-@dataclass(frozen=True)
-class Term:
-    area: str
-    lang: str
-    text: str
-    weight: float = 1.0
-    weak: bool = False
-
-
-@dataclass(frozen=True)
-class Area:
-    names: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    terms: tuple[Term, ...]
-    areas: dict[str, Area] = field(default_factory=dict)
-
-
-TAXONOMY = Taxonomy(
-    terms=(Term("3.4", "es", "procedimientos estandarizados"), Term("3.4", "en", "standard operating procedures"),
-           Term("5.1", "en", "information exchange"), Term("1.4", "en", "prison"),
-           Term("3.2", "en", "police training"), Term("3.2", "en", "police", weak=True)),
-    areas={"3.4": Area({"en": "Modernization and standardization of processes and procedures",
-                        "es": "Modernización y estandarización de procesos y procedimientos"}),
-           "5.1": Area({"en": "Strengthening the exchange of operational information",
-                        "fr": "Renforcement de l'échange d'informations opérationnelles"}),
-           "1.4": Area({"en": "Penitentiary system reform"}),
-           "3.2": Area({"en": "Police training and education"})},
+TAXONOMY = FakeTaxonomy(
+    terms=(FakeTerm("3.4", "es", "procedimientos estandarizados"),
+           FakeTerm("3.4", "en", "standard operating procedures"),
+           FakeTerm("5.1", "en", "information exchange"), FakeTerm("1.4", "en", "prison"),
+           FakeTerm("3.2", "en", "police training"), FakeTerm("3.2", "en", "police", weak=True)),
+    areas={"3.4": FakeArea({"en": "Modernization and standardization of processes and procedures",
+                            "es": "Modernización y estandarización de procesos y procedimientos"}),
+           "5.1": FakeArea({"en": "Strengthening the exchange of operational information",
+                            "fr": "Renforcement de l'échange d'informations opérationnelles"}),
+           "1.4": FakeArea({"en": "Penitentiary system reform"}),
+           "3.2": FakeArea({"en": "Police training and education"})},
 )
 
 
