@@ -95,6 +95,22 @@ class Matcher:
                 self.norm_matcher.add(key, [self.doc(term.text)])
         self.acronym_hint = self._add_acronym_hint(acronyms)
 
+    def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
+        """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
+        "police" both become "police"): each occurrence would count twice, and a weak term
+        would count as a strong one. The taxonomy should hold none."""
+        first: dict[tuple[int, tuple[str, ...]], Term] = {}
+        pairs = []
+        for term in taxonomy.terms_for(self.nlp.lang):
+            words = (tuple(t.orth_ for t in self.nlp.make_doc(term.text)) if term.case_sensitive
+                     else tuple(t.norm_ for t in self.doc(term.text)))
+            key = (term.pillar, (str(term.case_sensitive), *words))
+            if key in first:
+                pairs.append((first[key], term))
+            else:
+                first[key] = term
+        return pairs
+
     def _add_acronym_hint(self, acronyms: list[Term]) -> int | None:
         """Match id of the acronyms' NORM patterns in the NORM matcher (None when not usable).
 
@@ -356,7 +372,10 @@ def _choose_pillars(scores: dict[int, float], declared: tuple[int, ...], d: dict
         extra = {p for p, s in scores.items()
                  if s >= d["add_to_declared_min"] and s >= d["add_to_declared_ratio"] * best}
         return set(declared) | extra
-    return {p for p, s in scores.items() if s >= d["pillar_min"] and s >= d["pillar_ratio"] * best}
+    chosen = {p for p, s in scores.items() if s >= d["pillar_min"] and s >= d["pillar_ratio"] * best}
+    if not chosen and best >= d["pillar_fallback_min"]:  # a best guess, flagged low_confidence
+        chosen = {max(scores, key=scores.__getitem__)}
+    return chosen
 
 
 def _choose_themes(pillars: set[int], area_score: dict[str, float], declared_areas: tuple[str, ...],

@@ -32,6 +32,13 @@ def test_nothing_to_say_is_untagged():
     assert result.pillars == [] and "untagged" in result.flags
 
 
+def test_thin_evidence_gives_a_best_guess_flagged_low_confidence():
+    result = classify(SectionInput(title="Annex", fields={}, language="en",
+                                   body="The meeting also discussed the law reform."))
+    assert result.pillars == [1] and result.text_scores[1] < 0.45
+    assert "low_confidence" in result.flags and "untagged" not in result.flags
+
+
 def test_accent_and_case_insensitive_french_and_english():
     fr = classify(SectionInput(title="FORMATION INITIALE DES POLICIERS", fields={}, language="fr",
                                body="Formation continue des agents de police à l'académie nationale de police."))
@@ -48,6 +55,33 @@ def test_acronyms_match_in_exact_case_only():
     hits = {(t.text, doc[start:end].text) for t, start, end in found if t.case_sensitive}
     assert hits == {("INTERPOL", "INTERPOL"), ("CARICOM IMPACS", "CARICOM IMPACS")}
     assert not any(t.case_sensitive for t, _, _ in matcher.match("interpol and caricom impacs")[1])
+
+
+def test_no_two_terms_of_a_pillar_read_as_the_same_words():
+    """"policing" lemmatizes to "police": beside the weak "police" it made every mention of the
+    police strong evidence for pillar 3, counted twice."""
+    from classify.engine import _taxonomy, matcher_for
+
+    taxonomy = _taxonomy(None)
+    clashes = [f"{a.file}:{a.line} {a.text!r} and {b.file}:{b.line} {b.text!r}"
+               for lang in taxonomy.languages for a, b in matcher_for(lang).same_words(taxonomy)]
+    assert clashes == []
+
+
+def test_same_words_finds_lemma_twins(tmp_path):
+    import shutil
+
+    from classify.engine import Matcher
+    from classify.taxonomy import TAXONOMY_DIR, load_taxonomy
+
+    shutil.copy(TAXONOMY_DIR / "pillars.toml", tmp_path / "pillars.toml")
+    (tmp_path / "terms.es.tsv").write_text(
+        "area\tweight\tterm\tflags\n3\t0.2\tpolicía\tweak\n3.2\t0.3\tpolicías\n"
+        "2.3\t0.5\tpolicías\n5.4\t1\tAMERIPOL\tcase\n5.4\t1\tameripol\n", encoding="utf-8")
+    taxonomy = load_taxonomy(tmp_path)
+    pairs = [(a.text, b.text) for a, b in Matcher("es", taxonomy).same_words(taxonomy)]
+    # the same pillar only; an acronym's exact case is not its folded form
+    assert pairs == [("policía", "policías")]
 
 
 def test_longest_drops_inner_matches_of_the_same_pillar_only():
