@@ -13,7 +13,8 @@ Each section is indexed three ways:
   comma-separated keywords, stored, kept exactly as written (their terms are the
   values shown in facet counts).
 - `topics`: every thematic area the section's text names, with the classifier's score
-  (0..1) as term frequency in tenths: a query naming an area ranks by it (ranking.py).
+  (0..1; 1 for a theme the section is tagged with, search_cli/records.py) as term
+  frequency in tenths: a query naming an area ranks by it (ranking.py).
 
 SCHEMA_VERSION is written beside the index; any change to this module that alters
 what is indexed bumps it, and an index with another version must be rebuilt.

@@ -48,12 +48,11 @@ def index_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
 
 
 def topics(row: dict[str, Any], tags: list[Tag]) -> dict[str, float]:
-    """Area -> weight for search ranking: the text's score of every area it names, a tagged
-    theme at least its tag's score; a reviewer's decision replaces them all (its themes, 1.0)."""
+    """Area -> weight for search ranking. A theme the section is tagged with weighs 1: the tag
+    is the decision that the section is about the area, whatever the strength of the words that
+    led to it (a secondary theme is often named once). Other areas the text names weigh their
+    text score. A reviewer's decision replaces them all (its themes only)."""
+    themes = {t.code: 1.0 for t in tags if t.kind == "theme"}
     if any(t.source == "reviewer" for t in tags):
-        return {t.code: 1.0 for t in tags if t.kind == "theme"}
-    found = json.loads(row.get("topics") or "{}")
-    for t in tags:
-        if t.kind == "theme":
-            found[t.code] = max(float(found.get(t.code, 0.0)), t.score)
-    return found
+        return themes
+    return {**json.loads(row.get("topics") or "{}"), **themes}

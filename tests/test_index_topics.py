@@ -76,3 +76,17 @@ def test_sections_about_the_area_rank_by_their_topic_score(index_dir: Path):
 def test_topics_stay_under_filters_and_not(index_dir: Path):
     result = index.search(index_dir, "standard police procedures language:en NOT press")
     assert [h.id for h in result.hits] == ["en-weak", "en-none"]
+
+
+def test_tagged_themes_weigh_fully_and_reviewers_decide():
+    """The index's topic weights: a tagged theme counts as the section's subject (1), an area the
+    text only names counts its text score, and a reviewer's decision leaves only its themes."""
+    from ingest.model import Tag
+    from search_cli.records import topics
+
+    row = {"topics": '{"2.1": 0.22, "2.5": 0.9, "4.3": 0.31}'}
+    tagged = [Tag("pillar", "2", 0.9, "text"), Tag("theme", "2.5", 0.9, "text"), Tag("theme", "2.1", 0.22, "text")]
+    assert topics(row, tagged) == {"2.1": 1.0, "2.5": 1.0, "4.3": 0.31}
+    reviewed = [Tag("pillar", "2", 1.0, "reviewer"), Tag("theme", "2.3", 1.0, "reviewer")]
+    assert topics(row, reviewed) == {"2.3": 1.0}
+    assert topics({"topics": None}, []) == {}
