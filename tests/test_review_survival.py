@@ -139,8 +139,10 @@ def revised_copy(dst: Path) -> Path:
         "Parents, teachers and pupils of forty rural schools in St. Thomas and Clarendon.",
         ("A 2015 survey found that rural pupils walk long distances and leave school early; attendance "
          "fell below sixty per cent and literacy scores dropped in grades four to six."),
-        ("School buses on rural routes; breakfast and homework clubs; a reading recovery programme with "
-         "trained volunteers; and grants to parent-teacher associations for school gardens."),
+        # about citizen participation now (pillar 4), while the reply still declares pillar 2: a conflict
+        ("Neighbourhood watch groups formed by parents along rural routes; community councils and "
+         "parent-teacher associations trained to lead them; citizen participation in the parish security "
+         "committee."),
         "Attendance registers and literacy tests compared with twenty schools that joined a year later.",
         "Attendance rose to eighty-two per cent and reading scores improved by eleven points.",
         "http://www.moe.gov.jm/rural-schools",
