@@ -33,7 +33,7 @@ from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
 SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
 _CAPS = re.compile(r"[A-Z]{2}")
-_ACRONYM_HINT = "acronym?"
+_ACRONYM_HINT = "acronym?"  # key prefix of the acronyms' NORM patterns
 _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
                 "institution_name"}
 
@@ -71,6 +71,11 @@ def load_scoring(path: Path = SCORING) -> dict[str, Any]:
         return tomllib.load(f)
 
 
+# An acronym's hint: (its match id, its words' ORTH ids, its rank among acronyms of the same words,
+# whether a word of it has two capitals in a row).
+_Hint = tuple[int, list[int], int, bool]
+
+
 class Matcher:
     """spaCy phrase matchers for one language, built once from the taxonomy."""
 
@@ -84,16 +89,17 @@ class Matcher:
         self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.terms: dict[int, Term] = {}  # by match id (the hash of the pattern key)
-        acronyms = [t for t in taxonomy.terms_for(lang) if t.case_sensitive]
-        self.has_acronyms = bool(acronyms)
+        acronyms: dict[str, Term] = {}  # by pattern key
         for n, term in enumerate(taxonomy.terms_for(lang)):
             key = f"t{n}"
             self.terms[self.nlp.vocab.strings.add(key)] = term
             if term.case_sensitive:
                 self.orth_matcher.add(key, [self.nlp.make_doc(term.text)])
+                acronyms[key] = term
             else:
                 self.norm_matcher.add(key, [self.doc(term.text)])
-        self.acronym_hint = self._add_acronym_hint(acronyms)
+        self.has_acronyms = bool(acronyms)
+        self.acronyms = self._add_acronym_hints(acronyms)
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
@@ -111,21 +117,34 @@ class Matcher:
                 first[key] = term
         return pairs
 
-    def _add_acronym_hint(self, acronyms: list[Term]) -> int | None:
-        """Match id of the acronyms' NORM patterns in the NORM matcher (None when not usable).
+    def _add_acronym_hints(self, acronyms: dict[str, Term]) -> dict[int, _Hint] | None:
+        """Each acronym's NORM pattern, added to the NORM matcher under a key of its own, and the
+        acronym's ``_Hint`` by the match id of that key (None when not usable). The rank is the
+        acronym's place among those of the same words in the ORTH matcher's output.
 
-        A text where no acronym matches on NORM has none on ORTH either (same words, same
-        lexemes, same norms), so the ORTH pass is skipped for it. That holds unless a tokenizer
-        exception gives one of those words a norm of its own: then there is no hint.
+        An acronym matches on ORTH exactly where its NORM pattern matches and the words are the
+        acronym's (same words, same lexemes, same norms), so ``find`` checks the words at those
+        few places instead of running the ORTH matcher over the whole text. That holds unless a
+        tokenizer exception gives one of those words a norm of its own: then there are no hints.
+        A hint's match notes its index on the doc (``_mark_hinted``, a callback on those keys
+        only), so ``find`` reads no other match.
         """
         from spacy.attrs import NORM, ORTH
 
-        words = {token.orth_ for term in acronyms for token in self.nlp.make_doc(term.text)}
+        docs = {key: self.nlp.make_doc(term.text) for key, term in acronyms.items()}
+        words = {token.orth_ for doc in docs.values() for token in doc}
         rules = self.nlp.tokenizer.rules or {}
         if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
             return None
-        self.norm_matcher.add(_ACRONYM_HINT, [self.doc(term.text) for term in acronyms])
-        return self.nlp.vocab.strings[_ACRONYM_HINT]
+        strings, hints = self.nlp.vocab.strings, {}
+        for key, doc in docs.items():
+            # acronyms of the same words come out of the ORTH matcher in the order of its table
+            same = [m for m, start, end in self.orth_matcher(doc) if (start, end) == (0, len(doc))]
+            self.norm_matcher.add(_ACRONYM_HINT + key, [self.doc(acronyms[key].text)], on_match=_mark_hinted)
+            words_orth = [token.orth for token in doc]
+            caps = any(_CAPS.search(token.orth_) for token in doc)
+            hints[strings[_ACRONYM_HINT + key]] = (strings[key], words_orth, same.index(strings[key]), caps)
+        return hints
 
     def _norm_every_lexeme(self) -> None:
         """Give every vocabulary entry (lexeme) its folded lookup lemma as norm.
@@ -154,12 +173,43 @@ class Matcher:
         """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
         leaving out a match inside a longer one of the same pillar (see ``_longest``)."""
         doc = self.doc(text)
+        return doc, _longest(self.find(doc, text), self.terms)
+
+    def find(self, doc: Any, text: str) -> list[tuple[int, int, int]]:
+        """Every (match id, start, end) of the terms in ``doc`` (the doc of ``text``): the NORM
+        matcher's, then the acronyms' as the ORTH matcher gives them.
+
+        Acronym patterns need two capitals in a row somewhere in ``text`` (so "I-24/7" alone is
+        not looked for): that test is skipped when a matched acronym has them itself.
+        """
+        doc.user_data.pop(_HINTED, None)  # left by an earlier run of the NORM matcher on this doc
         found = self.norm_matcher(doc)
-        matches = [m for m in found if m[0] != self.acronym_hint]
-        maybe_acronym = self.has_acronyms and (self.acronym_hint is None or len(matches) < len(found))
-        if maybe_acronym and _CAPS.search(text):  # acronym patterns need two capitals in a row
-            matches += self.orth_matcher(doc)
-        return doc, _longest(matches, self.terms)
+        hints = self.acronyms
+        if hints is None:
+            if self.has_acronyms and _CAPS.search(text):
+                found += self.orth_matcher(doc)
+            return found
+        hinted = doc.user_data.pop(_HINTED, None)  # noted by _mark_hinted
+        if hinted is None:
+            return found
+        acronyms = []
+        for i in reversed(hinted):
+            hint_id, start, end = found.pop(i)
+            match_id, words, rank, caps = hints[hint_id]
+            if [doc[j].orth for j in range(start, end)] == words:  # the acronym's own words
+                acronyms.append((start, end, rank, match_id, caps))
+        if acronyms and (any(a[4] for a in acronyms) or _CAPS.search(text)):
+            acronyms.sort()  # the ORTH matcher's order: by start, shorter first
+            found += [(match_id, start, end) for start, end, _, match_id, _ in acronyms]
+        return found
+
+
+def _mark_hinted(matcher: Any, doc: Any, i: int, matches: list[tuple[int, int, int]]) -> None:
+    """NORM matcher callback of the acronyms' hint keys: notes the match's index on the doc."""
+    doc.user_data.setdefault(_HINTED, []).append(i)
+
+
+_HINTED = "mispa:acronym hinted"
 
 
 def _lemma_table(nlp: Any, lang: str) -> Any:
