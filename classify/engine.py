@@ -324,8 +324,12 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
 
 def _token_starts(doc: Any, starts: list[int]) -> list[int]:
     """The index of each field's first token, the fields starting at the character offsets
-    ``starts``: a token lies in the last field starting at or before it, as its offset does."""
-    return [bisect.bisect_left(doc, start, key=_IDX) for start in starts]
+    ``starts``: a token lies in the last field starting at or before it, as its offset does.
+    (The first field's is 0; each search starts from the previous field's.)"""
+    found = [0]
+    for start in starts[1:]:
+        found.append(bisect.bisect_left(doc, start, found[-1], key=_IDX))
+    return found
 
 
 _IDX = attrgetter("idx")
@@ -373,20 +377,30 @@ class _Evidence:
 
     def get(self, code: str, default: tuple[Evidence, ...] = ()) -> tuple[Evidence, ...]:
         """The evidence of area or pillar ``code`` in match order (a pillar's: area by area)."""
-        if "." not in code:
-            areas = self._pillar_areas.get(code)
-            return tuple(ev for area in areas for ev in self._area(area)) if areas else default
-        return self._area(code) if code in self._hits else default
+        if "." in code:
+            return self._area(code) if code in self._hits else default
+        areas = self._pillar_areas.get(code)
+        if not areas:
+            return default
+        records = self._area(areas[0])
+        for area in areas[1:]:
+            records += self._area(area)
+        return records
 
     def _area(self, area: str) -> tuple[Evidence, ...]:
-        """The evidence of ``area``: each hit's text and offsets in its field, and weight."""
+        """The evidence of ``area``: each hit's text and offsets in its field, and weight.
+
+        A one-token match (most are) reads its start and end from one spaCy token object."""
         made = self._made.get(area)
         if made is None:
             doc, joined, views, starts = self._doc, self._joined, self._views, self._starts
             records = []
             for _, n, first, stop, weight in self._hits[area]:
-                start, last = doc[first].idx, doc[stop - 1]
-                end, base = last.idx + len(last), starts[n]
+                token = doc[first]
+                start = token.idx
+                if stop - first > 1:
+                    token = doc[stop - 1]
+                end, base = token.idx + len(token), starts[n]
                 records.append(Evidence(joined[start:end], views[n][0], start - base, end - base, weight))
             made = self._made[area] = tuple(records)
         return made
