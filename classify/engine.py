@@ -94,10 +94,10 @@ class Matcher:
             key = f"t{n}"
             self.terms[self.nlp.vocab.strings.add(key)] = term
             if term.case_sensitive:
-                self.orth_matcher.add(key, [self.nlp.make_doc(term.text)])
+                self.orth_matcher.add(key, [self.pattern(term)])
                 acronyms[key] = term
             else:
-                self.norm_matcher.add(key, [self.doc(term.text)])
+                self.norm_matcher.add(key, [self.pattern(term)])
         self.has_acronyms = bool(acronyms)
         self.acronyms = self._add_acronym_hints(acronyms)
 
@@ -105,17 +105,21 @@ class Matcher:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
         "police" both become "police"): each occurrence would count twice, and a weak term
         would count as a strong one. The taxonomy should hold none."""
-        first: dict[tuple[int, tuple[str, ...]], Term] = {}
+        first: dict[tuple[int, bool, tuple[str, ...]], Term] = {}
         pairs = []
         for term in taxonomy.terms_for(self.nlp.lang):
-            words = (tuple(t.orth_ for t in self.nlp.make_doc(term.text)) if term.case_sensitive
-                     else tuple(t.norm_ for t in self.doc(term.text)))
-            key = (term.pillar, (str(term.case_sensitive), *words))
+            words = tuple(t.orth_ if term.case_sensitive else t.norm_ for t in self.pattern(term))
+            key = (term.pillar, term.case_sensitive, words)
             if key in first:
                 pairs.append((first[key], term))
             else:
                 first[key] = term
         return pairs
+
+    def pattern(self, term: Term) -> Any:
+        """The doc of ``term`` as its matcher compares it: an acronym's exact words (ORTH),
+        any other term's folded lemmas (NORM), both read from the same tokens."""
+        return self.doc(term.text)
 
     def _add_acronym_hints(self, acronyms: dict[str, Term]) -> dict[int, _Hint] | None:
         """Each acronym's NORM pattern, added to the NORM matcher under a key of its own, and the
@@ -131,7 +135,7 @@ class Matcher:
         """
         from spacy.attrs import NORM, ORTH
 
-        docs = {key: self.nlp.make_doc(term.text) for key, term in acronyms.items()}
+        docs = {key: self.pattern(term) for key, term in acronyms.items()}
         words = {token.orth_ for doc in docs.values() for token in doc}
         rules = self.nlp.tokenizer.rules or {}
         if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
