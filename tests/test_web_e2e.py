@@ -89,6 +89,7 @@ def test_search_filter_open_sign_in_correct_and_find_it(server, browser, shots, 
     browser.get(base + "/")
     box = wait_for(browser, "#q")
     box.send_keys("violencia", Keys.ENTER)
+    WebDriverWait(browser, 20).until(lambda d: "violencia" in d.current_url)  # the results page, not the old one
     heading = wait_for(browser, "#results-heading")
     assert "sections match" in heading.text and hit_ids(browser)
     browser.save_screenshot(str(shots / "01-search.png"))
