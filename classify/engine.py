@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from .declared import parse_declared_areas, parse_declared_pillars
 from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
 SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
-_CAPS = re.compile(r"[A-Z]{2}")
 _ACRONYM_HINT = "acronym?"  # key prefix of the acronyms' NORM patterns
 _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
                 "institution_name"}
@@ -71,9 +69,8 @@ def load_scoring(path: Path = SCORING) -> dict[str, Any]:
         return tomllib.load(f)
 
 
-# An acronym's hint: (its match id, its words' ORTH ids, its rank among acronyms of the same words,
-# whether a word of it has two capitals in a row).
-_Hint = tuple[int, list[int], int, bool]
+# An acronym's hint: (its match id, its words' ORTH ids, its rank among acronyms of the same words).
+_Hint = tuple[int, list[int], int]
 
 
 class Matcher:
@@ -146,8 +143,7 @@ class Matcher:
             same = [m for m, start, end in self.orth_matcher(doc) if (start, end) == (0, len(doc))]
             self.norm_matcher.add(_ACRONYM_HINT + key, [self.doc(acronyms[key].text)], on_match=_mark_hinted)
             words_orth = [token.orth for token in doc]
-            caps = any(_CAPS.search(token.orth_) for token in doc)
-            hints[strings[_ACRONYM_HINT + key]] = (strings[key], words_orth, same.index(strings[key]), caps)
+            hints[strings[_ACRONYM_HINT + key]] = (strings[key], words_orth, same.index(strings[key]))
         return hints
 
     def _norm_every_lexeme(self) -> None:
@@ -177,20 +173,17 @@ class Matcher:
         """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
         leaving out a match inside a longer one of the same pillar (see ``_longest``)."""
         doc = self.doc(text)
-        return doc, _longest(self.find(doc, text), self.terms)
+        return doc, _longest(self.find(doc), self.terms)
 
-    def find(self, doc: Any, text: str) -> list[tuple[int, int, int]]:
-        """Every (match id, start, end) of the terms in ``doc`` (the doc of ``text``): the NORM
+    def find(self, doc: Any) -> list[tuple[int, int, int]]:
+        """Every (match id, start, end) of the terms in ``doc``: the NORM
         matcher's, then the acronyms' as the ORTH matcher gives them.
-
-        Acronym patterns need two capitals in a row somewhere in ``text`` (so "I-24/7" alone is
-        not looked for): that test is skipped when a matched acronym has them itself.
         """
         doc.user_data.pop(_HINTED, None)  # left by an earlier run of the NORM matcher on this doc
         found = self.norm_matcher(doc)
         hints = self.acronyms
         if hints is None:
-            if self.has_acronyms and _CAPS.search(text):
+            if self.has_acronyms:
                 found += self.orth_matcher(doc)
             return found
         hinted = doc.user_data.pop(_HINTED, None)  # noted by _mark_hinted
@@ -199,12 +192,11 @@ class Matcher:
         acronyms = []
         for i in reversed(hinted):
             hint_id, start, end = found.pop(i)
-            match_id, words, rank, caps = hints[hint_id]
+            match_id, words, rank = hints[hint_id]
             if [doc[j].orth for j in range(start, end)] == words:  # the acronym's own words
-                acronyms.append((start, end, rank, match_id, caps))
-        if acronyms and (any(a[4] for a in acronyms) or _CAPS.search(text)):
-            acronyms.sort()  # the ORTH matcher's order: by start, shorter first
-            found += [(match_id, start, end) for start, end, _, match_id, _ in acronyms]
+                acronyms.append((start, end, rank, match_id))
+        acronyms.sort()  # the ORTH matcher's order: by start, shorter first
+        found += [(match_id, start, end) for start, end, _, match_id in acronyms]
         return found
 
 
