@@ -122,7 +122,8 @@ def test_search_filter_open_sign_in_correct_and_find_it(server, browser, shots, 
     browser.find_element(By.ID, "theme-5-3").click()
     browser.find_element(By.ID, "note").send_keys("belongs to pillar 5")
     browser.find_element(By.ID, "save-tags").click()
-    wait_for(browser, ".flash.info")
+    # the signed-in page already shows a .flash.info (the welcome): wait for the new page's message
+    WebDriverWait(browser, 20).until(lambda d: "Saved. Pillars:" in d.page_source)
     assert "Saved. Pillars: 5; thematic areas: 5.3." in browser.page_source
     rows = {(r.get_attribute("data-kind"), r.get_attribute("data-code"))
             for r in browser.find_elements(By.CSS_SELECTOR, "#tags .tag-row")}
@@ -131,8 +132,10 @@ def test_search_filter_open_sign_in_correct_and_find_it(server, browser, shots, 
     browser.save_screenshot(str(shots / "05-corrected.png"))
 
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/']").click()
+    WebDriverWait(browser, 20).until(lambda d: "/section/" not in d.current_url)  # the home page
     browser.find_element(By.CSS_SELECTOR, "input[name=translate][value=no]").click()  # words as typed
     wait_for(browser, "#q").send_keys(f'"{title}"', Keys.ENTER)  # as a phrase: few other hits
+    WebDriverWait(browser, 20).until(lambda d: "q=" in d.current_url)
     wait_for(browser, "#results-heading")
     browser.find_element(By.CSS_SELECTOR, '#facet-theme a[data-value="5.3"]').click()
     WebDriverWait(browser, 20).until(lambda d: "theme=5.3" in d.current_url)
