@@ -6,7 +6,9 @@ query covers a phrase when every stem of the phrase is among the stems of the qu
 words under any of the four stemmers (plural forms folded). The query's coverage of an
 area is the share of its content words that the area's covered phrases account for (a
 phrase also counts when two of its words are in the query); the areas with the best
-coverage, at least MIN_COVERAGE, are the query's topics:
+coverage, at least MIN_COVERAGE, are the query's topics, and at equal coverage an area with
+a phrase the query names in full wins over one whose phrases it names in part ("violence
+prevention" is 2.3, not also 2.4 for "prevention of domestic violence"):
 
 - "standard police procedures" covers "procedimientos estandarizados" (3.4): 2 of 3 words;
 - "information exchange between countries" covers "exchange of information" (5.1): 2 of 3.
@@ -84,14 +86,18 @@ class TopicFinder:
         stems = [stems_of(w) for w in content]
         every = frozenset().union(*stems)
         hits: dict[str, set[str]] = {}
+        whole: set[str] = set()  # areas with a phrase the query names in full
         for stem in every:
             for phrase in self._by_stem.get(stem, ()):
                 found = phrase.stems & every
                 if found == phrase.stems or len(found) >= 2:
                     hits.setdefault(phrase.area, set()).update(found)
-        coverage = {area: sum(1 for s in stems if s & found) / len(stems) for area, found in hits.items()}
-        top = max(coverage.values(), default=0.0)
-        return sorted(a for a, c in coverage.items() if c == top and c >= MIN_COVERAGE)
+                    if found == phrase.stems:
+                        whole.add(phrase.area)
+        rank = {area: (sum(1 for s in stems if s & found) / len(stems), area in whole)
+                for area, found in hits.items()}
+        top = max(rank.values(), default=(0.0, False))
+        return sorted(a for a, r in rank.items() if r == top and r[0] >= MIN_COVERAGE)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,9 @@ TAXONOMY = FakeTaxonomy(
     terms=(FakeTerm("3.4", "es", "procedimientos estandarizados"),
            FakeTerm("3.4", "en", "standard operating procedures"),
            FakeTerm("5.1", "en", "information exchange"), FakeTerm("1.4", "en", "prison"),
-           FakeTerm("3.2", "en", "police training"), FakeTerm("3.2", "en", "police", weak=True)),
+           FakeTerm("3.2", "en", "police training"), FakeTerm("3.2", "en", "police", weak=True),
+           FakeTerm("2.3", "en", "violence prevention"),
+           FakeTerm("2.4", "en", "prevention of domestic violence")),
     areas={"3.4": FakeArea({"en": "Modernization and standardization of processes and procedures",
                             "es": "Modernización y estandarización de procesos y procedimientos"}),
            "5.1": FakeArea({"en": "Strengthening the exchange of operational information",
@@ -43,6 +45,9 @@ def test_an_area_is_found_whatever_the_word_order_form_and_language():
     assert finder.topics("prison reform".split()) == ["1.4"]  # half the words: enough
     assert finder.topics("prison conditions in cold rural districts".split()) == []  # one word in six
     assert finder.topics("police".split()) == []  # a weak term names no area
+    # both words are in 2.4's "prevention of domestic violence", but 2.3 is named in full
+    assert finder.topics("violence prevention".split()) == ["2.3"]
+    assert finder.topics("domestic violence prevention".split()) == ["2.4"]
 
 
 def section(id: str, language: str, title: str, text: str, topics: dict[str, float]) -> dict[str, Any]:
