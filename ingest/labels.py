@@ -89,13 +89,20 @@ def match_cell_label(cell: str) -> str | None:
     return _lookup(text, _label_table(), True) if text else None
 
 
-def _lookup(text: str, table: dict[str, str], fuzzy: bool) -> str | None:
+def names_a_field(text: str) -> bool:
+    """Whether the whole of ``text`` is a label (or a misspelling of one), not a label's first
+    words followed by others ("Programa en instituciones")."""
+    key = _key(text.rstrip(" .:-"))
+    return bool(key) and (key in _label_table() or _lookup(key, _label_table(), True, prefixes=False) is not None)
+
+
+def _lookup(text: str, table: dict[str, str], fuzzy: bool, prefixes: bool = True) -> str | None:
     key = _key(text)
     if not key:
         return None
     if key in table:
         return table[key]
-    words = key.split()
+    words = key.split() if prefixes else []
     for n in range(min(len(words) - 1, 6), 0, -1):  # "Metodología de evaluación y seguimiento"
         prefix = " ".join(words[:n])
         if n == 1 and len(prefix) < 8:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
-                     match_heading, match_label)
+                     match_heading, match_label, names_a_field)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, squash, tidy
 
@@ -81,6 +81,7 @@ class _Builder:
         self.current: _Draft | None = None
         self.pending: SectionKind | None = None
         self.last_field: str | None = None
+        self.loose: list[str] | None = None  # the body or cover the last text line went to
 
     def feed(self, ev: _Event) -> None:
         if ev.kind == "heading":
@@ -89,6 +90,8 @@ class _Builder:
             self._field(ev)
         else:
             self._text(ev)
+            return
+        self.loose = None
         if self.current is not None and ev.page is not None:
             self.current.pages.add(ev.page)
 
@@ -141,18 +144,28 @@ class _Builder:
     def _text(self, ev: _Event) -> None:
         cur = self.current
         if cur is None:
-            self.cover.append(ev.value)
+            self._loose(self.cover, ev)
         elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
+            self.loose = None
             cur.title = _join(cur.title, ev.value, " ") if cur.title else ev.value
         elif self.last_field and self.last_field not in TITLE_FIELDS:
+            self.loose = None
             values = cur.fields.setdefault(self.last_field, [])
             if values and not ev.new_paragraph:
                 values[-1] = _join(values[-1], ev.value, self.joiner)
             else:
                 values.append(ev.value)
         else:
-            cur.body.append(ev.value)
+            self._loose(cur.body, ev)
             self.last_field = None
+
+    def _loose(self, paragraphs: list[str], ev: _Event) -> None:
+        """A line of text outside any field: a PDF line wrapped inside a paragraph continues it."""
+        if paragraphs and not ev.new_paragraph and self.loose is paragraphs:
+            paragraphs[-1] = _join(paragraphs[-1], ev.value, self.joiner)
+        else:
+            paragraphs.append(ev.value)
+        self.loose = paragraphs
 
     def finish(self) -> list[_Draft]:
         return [d for d in self.drafts if d.title or d.has_content()]
@@ -257,11 +270,12 @@ def _value_lines(m: LabelMatch, following: list[str]) -> str:
 def _plausible(m: LabelMatch, value: str, first: bool) -> bool:
     """Reject label matches that are more likely running text.
 
-    A one-word label standing alone inside a paragraph is a wrapped line ("Programme"); a name
-    label followed by a whole sentence (`value`, with its wrapped lines) is prose
+    A one-word label standing alone inside a paragraph is a wrapped line ("Programme"), and so is a
+    line inside a paragraph that only starts like a label ("programa en instituciones edu-"); a
+    name label followed by a whole sentence (`value`, with its wrapped lines) is prose
     ("Enseignement tiré : la police ne peut ...").
     """
-    if not m.value and not first and len(m.label.split()) < 2:
+    if not m.value and not first and (len(m.label.split()) < 2 or not names_a_field(m.label)):
         return False
     if m.field in TITLE_FIELDS and (len(value) > 160 or (value.endswith(".") and len(value) > 80)):
         return False

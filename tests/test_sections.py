@@ -83,6 +83,21 @@ def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     assert section.title == "Mediación en el Bas-Artibonite"
 
 
+
+def test_pdf_lines_of_a_narrative_paragraph_make_one_paragraph():
+    doc = _doc(P("Respuesta de la\nRepública del Perú."), P("Nota de la Misión."),
+               H("Programa: Escuelas Seguras"), P("Desde 2012 el Ministerio del Interior, a través de la\n"
+                                                  "Dirección General de Seguridad Democrática, ejecuta el\n"
+                                                  "programa en instituciones educativas\npúblicas."),
+               P("Segundo párrafo."), fmt=Format.PDF)
+    result = split_sections(doc)
+    (section,) = result.sections
+    assert section.text.endswith("Desde 2012 el Ministerio del Interior, a través de la Dirección General de "
+                                 "Seguridad Democrática, ejecuta el programa en instituciones educativas "
+                                 "públicas.\n\nSegundo párrafo.")
+    assert result.cover_text == "Respuesta de la República del Perú.\n\nNota de la Misión."
+
+
 LABELS = [
     ("Población meta: jóvenes", "target_population"), ("b. Nombre del programa: X", "title_program"),
     ("(Cargo): Director", "job_title"), ("Electronic link (or send paper copy): http://x", "link"),
