@@ -51,8 +51,10 @@ def topics(row: dict[str, Any], tags: list[Tag]) -> dict[str, float]:
     """Area -> weight for search ranking. A theme the section is tagged with weighs 1: the tag
     is the decision that the section is about the area, whatever the strength of the words that
     led to it (a secondary theme is often named once). Other areas the text names weigh their
-    text score. A reviewer's decision replaces them all (its themes only)."""
+    text score. A national plan spans many areas, so a tag does not make it about one: all its
+    areas weigh their text score. A reviewer's decision replaces them all (its themes only)."""
     themes = {t.code: 1.0 for t in tags if t.kind == "theme"}
     if any(t.source == "reviewer" for t in tags):
         return themes
-    return {**json.loads(row.get("topics") or "{}"), **themes}
+    named = json.loads(row.get("topics") or "{}")
+    return named if row.get("kind") == "plan" else {**named, **themes}

@@ -92,6 +92,7 @@ def test_tagged_themes_weigh_fully_and_reviewers_decide():
     row = {"topics": '{"2.1": 0.22, "2.5": 0.9, "4.3": 0.31}'}
     tagged = [Tag("pillar", "2", 0.9, "text"), Tag("theme", "2.5", 0.9, "text"), Tag("theme", "2.1", 0.22, "text")]
     assert topics(row, tagged) == {"2.1": 1.0, "2.5": 1.0, "4.3": 0.31}
+    assert topics({**row, "kind": "plan"}, tagged) == {"2.1": 0.22, "2.5": 0.9, "4.3": 0.31}  # words only
     reviewed = [Tag("pillar", "2", 1.0, "reviewer"), Tag("theme", "2.3", 1.0, "reviewer")]
     assert topics(row, reviewed) == {"2.3": 1.0}
     assert topics({"topics": None}, []) == {}
