@@ -121,4 +121,4 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
                                 corpus_catalog.iter_sections())
     assert not missing
     ev = evaluate(pairs, lambda s: (lambda r: (r.pillars, r.themes))(classify_row(s)))
-    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.90 on the tune split
+    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.89 on the tune split (140 sections)
