@@ -121,6 +121,14 @@ def test_heading_table():
     assert match_heading("Programa 2").title == ""
     assert match_heading("Leçon apprise : La police").title == "La police"
     assert match_heading("Respuesta de Costa Rica al cuestionario") is None
+    # the questionnaire's own English headings (Appendix IV), with the words in English order
+    for text, kind in (("a. Information on the Public Security Plan", SectionKind.PLAN),
+                       ("b. Information on Public Security Programs", SectionKind.PROGRAM),
+                       ("c. Information on Lessons Learned in Public Security", SectionKind.LESSON),
+                       ("d. Information on Good practices on Public Security", SectionKind.PRACTICE),
+                       ("Information on the National Public Security Plan", SectionKind.PLAN),
+                       ("Information on Public Security Good Practices", SectionKind.PRACTICE)):
+        assert match_heading(text, strict=True).kind == kind, text
 
 
 def test_table_rows_left_empty_and_continuations_that_look_like_labels():
