@@ -122,3 +122,13 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
     assert not missing
     ev = evaluate(pairs, lambda s: (lambda r: (r.pillars, r.themes))(classify_row(s)))
     assert ev.micro["pillar"].f1 >= 0.85  # measured 0.89 on the tune split (140 sections)
+
+
+def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
+    from classify.engine import _evidence, _tag
+    from ingest.model import Evidence, Tag
+
+    ev, made = _evidence("violencia", "title", 3, 12, 1.5), Evidence("violencia", "title", 3, 12, 1.5)
+    assert ev == made and hash(ev) == hash(made) and repr(ev) == repr(made)
+    tag, made = _tag("theme", "2.4", 0.75, "text", (ev,)), Tag("theme", "2.4", 0.75, "text", (made,))
+    assert tag == made and hash(tag) == hash(made) and repr(tag) == repr(made)
