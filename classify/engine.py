@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ingest.model import Evidence, Tag
 
@@ -233,30 +233,32 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
     """Pillars and themes of one section, each with score, source and evidence."""
     taxonomy = _taxonomy(taxonomy_dir)
     cfg = load_scoring()
+    decision = cfg["decision"]
     area_raw, pillar_raw, evidence = _collect(section, taxonomy, cfg)
-    sat = cfg["decision"]["saturation"]
+    sat = decision["saturation"]
     area_score = {a: 1 - math.exp(-v / sat) for a, v in area_raw.items()}
     pillar_score = {p: 1 - math.exp(-v / sat) for p, v in pillar_raw.items()}
     declared = parse_declared_pillars(section.declared_pillar, taxonomy) if use_declared else ()
-    chosen = _choose_pillars(pillar_score, declared, cfg["decision"])
+    chosen = _choose_pillars(pillar_score, declared, decision)
     tags = [_tag("pillar", str(p), 1.0 if p in declared else round(pillar_score.get(p, 0.0), 4),
                  "declared" if p in declared else "text", evidence.get(str(p), ()))
             for p in sorted(chosen)]
     declared_areas = parse_declared_areas(section.declared_pillar, taxonomy) if use_declared else ()
-    for code in _choose_themes(chosen, area_score, declared_areas, taxonomy, cfg["decision"]):
+    for code in _choose_themes(chosen, area_score, declared_areas, taxonomy, decision):
         source = "declared" if code in declared_areas else "text"
         tags.append(_tag("theme", code, 1.0 if source == "declared" else round(area_score.get(code, 0.0), 4),
                          source, evidence.get(code, ())))
-    return Classification(tags, _flags(declared, pillar_score, chosen, cfg["decision"]), pillar_score,
+    return Classification(tags, _flags(declared, pillar_score, chosen, decision), pillar_score,
                           {a: round(s, 3) for a, s in sorted(area_score.items()) if s >= 0.001})
 
 
-def _views(section: SectionInput) -> Iterable[tuple[str, str]]:
-    yield "title", section.title
-    content = [(k, v) for k, v in section.fields.items() if k not in _SKIP_FIELDS and v]
-    yield from content
+def _views(section: SectionInput) -> list[tuple[str, str]]:
+    """The fields read, (name, text): the title, the content fields, the body."""
+    views = [("title", section.title)]
+    views += [(k, v) for k, v in section.fields.items() if k not in _SKIP_FIELDS and v]
     if section.body:
-        yield "body", section.body
+        views.append(("body", section.body))
+    return views
 
 
 def _join_views(views: list[tuple[str, str]]) -> tuple[str, list[int]]:
@@ -296,7 +298,7 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
         dict[str, float], dict[int, float], _Evidence]:
     """Raw evidence sums per area and per pillar, and the evidence of each area and pillar."""
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
-    views = list(_views(section))
+    views = _views(section)
     joined, starts = _join_views(views)
     doc, matches = matcher.match(joined)
     strong, weak = _counted(matches, _token_starts(doc, starts), views, cfg)
@@ -306,16 +308,16 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
         if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
             strong[term.area].append(hit)
     area_raw: dict[str, float] = {}
-    pillar_raw: dict[int, float] = defaultdict(float)
-    pillar_areas: dict[str, list[str]] = defaultdict(list)
+    pillar_raw: dict[int, float] = {}
+    pillar_areas: dict[str, list[str]] = {}
     for area, hits in strong.items():
         total = sum(map(_WEIGHT, hits))
         pillar = hits[0][0].pillar
         if "." in area:
             area_raw[area] = total
-        pillar_raw[pillar] += total
-        pillar_areas[str(pillar)].append(area)
-    return area_raw, dict(pillar_raw), _Evidence(doc, joined, views, starts, strong, pillar_areas)
+        pillar_raw[pillar] = pillar_raw.get(pillar, 0.0) + total
+        pillar_areas.setdefault(str(pillar), []).append(area)
+    return area_raw, pillar_raw, _Evidence(doc, joined, views, starts, strong, pillar_areas)
 
 
 def _token_starts(doc: Any, starts: list[int]) -> list[int]:
@@ -364,6 +366,8 @@ class _Evidence:
     """The evidence of each area ("2.4") and pillar ("2") that has any, read like a dict with
     ``get``. An ``Evidence`` record (text and offsets in its field) is only made for the tags
     that ask for it: most matches feed no kept tag."""
+
+    __slots__ = ("_doc", "_joined", "_views", "_starts", "_hits", "_pillar_areas", "_made")
 
     def __init__(self, doc: Any, joined: str, views: list[tuple[str, str]], starts: list[int],
                  hits: dict[str, list[_Hit]], pillar_areas: dict[str, list[str]]) -> None:
@@ -495,7 +499,7 @@ def _choose_themes(pillars: set[int], area_score: dict[str, float], declared_are
 
 def _flags(declared: tuple[int, ...], scores: dict[int, float], chosen: set[int], d: dict[str, float]) -> list[str]:
     flags = []
-    best = max(scores, key=lambda p: scores[p]) if scores else None
+    best = max(scores, key=scores.__getitem__) if scores else None
     if declared and best is not None and best not in declared and scores[best] >= d["pillar_min"]:
         flags.append("conflict")
     if not chosen:
