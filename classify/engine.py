@@ -137,7 +137,8 @@ class Matcher:
         rules = self.nlp.tokenizer.rules or {}
         if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
             return None
-        strings, hints = self.nlp.vocab.strings, {}
+        strings = self.nlp.vocab.strings
+        hints: dict[int, _Hint] = {}
         for key, doc in docs.items():
             # acronyms of the same words come out of the ORTH matcher in the order of its table
             same = [m for m, start, end in self.orth_matcher(doc) if (start, end) == (0, len(doc))]
@@ -189,7 +190,7 @@ class Matcher:
         hinted = doc.user_data.pop(_HINTED, None)  # noted by _mark_hinted
         if hinted is None:
             return found
-        acronyms = []
+        acronyms: list[tuple[int, int, int, int]] = []  # (start, end, rank, match id)
         for i in reversed(hinted):
             hint_id, start, end = found.pop(i)
             match_id, words, rank = hints[hint_id]
@@ -430,7 +431,7 @@ def _tag(kind: str, code: str, score: float, source: str, evidence: tuple[Eviden
     return tag
 
 
-def _slots(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+def _slots(cls: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
     """The setters of the slots ``names`` of the frozen dataclass ``cls``, in its fields' order.
 
     _SLOTS: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, the
