@@ -1,14 +1,20 @@
 """Tagging speed: N sections of about 300 words, one process, next to spaCy's bare tokenizer.
 
-    .venv/bin/python bench/classify.py [--sections 5000]
+    .venv/bin/python bench/classify.py [--sections 5000] [--repeat 5]
+
+After one untimed pass of each side, the two sides are timed in turns, ``--repeat`` times; the
+figures are the medians (min..max beside them), and the ratio is the median of each turn's ratio,
+so a burst of other work on the machine moves one turn rather than the result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,31 +33,45 @@ def texts(n: int) -> list[tuple[str, str, dict[str, str]]]:
     return [base[i % len(base)] for i in range(n)]
 
 
+def seconds(run: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def spread(values: list[float], digits: int) -> str:
+    """The median of ``values`` in a column of 8, then their min .. max."""
+    return f"{statistics.median(values):8.{digits}f}  ({min(values):.{digits}f} .. {max(values):.{digits}f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sections", type=int, default=5000)
+    ap.add_argument("--repeat", type=int, default=5, help="timed turns of each side")
     args = ap.parse_args()
     from classify.engine import SectionInput, classify, matcher_for
     items = texts(args.sections)
     for lang in ("es", "en", "pt", "fr"):
         matcher_for(lang)
-    # One untimed pass of each first, so both meet the texts' words warm (vocabulary, caches):
-    # the tokenizer timed cold would flatter the ratio.
-    bare = ours = 0.0
-    for timed in (False, True):
-        start = time.perf_counter()
-        for title, lang, fields in items:
+
+    def bare() -> None:
+        for _, lang, fields in items:
             matcher_for(lang).nlp.make_doc(fields["description"])
-        bare = time.perf_counter() - start if timed else bare
-        start = time.perf_counter()
+
+    def ours() -> None:
         for title, lang, fields in items:
             classify(SectionInput(title=title, fields=fields, language=lang))
-        ours = time.perf_counter() - start if timed else ours
+
+    # One untimed pass of each first, so both meet the texts' words warm (vocabulary, caches):
+    # the tokenizer timed cold would flatter the ratio.
+    bare()
+    ours()
+    times = [(seconds(bare), seconds(ours)) for _ in range(args.repeat)]
     n = len(items)
-    print(f"{n} sections of ~300 words")
-    print(f"  spaCy tokenizer alone : {n / bare:8.0f} sections/s")
-    print(f"  mispa tagging         : {n / ours:8.0f} sections/s  (target >= 400)")
-    print(f"  ratio to tokenizer    : {bare / ours:8.2f}  (target >= 0.5)")
+    print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max)")
+    print(f"  spaCy tokenizer alone : {spread([n / b for b, _ in times], 0)} sections/s")
+    print(f"  mispa tagging         : {spread([n / o for _, o in times], 0)} sections/s  (target >= 400)")
+    print(f"  ratio to tokenizer    : {spread([b / o for b, o in times], 2)}  (target >= 0.5)")
 
 
 if __name__ == "__main__":
