@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import math
 import tomllib
-from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter, itemgetter
@@ -301,13 +300,16 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
     views = _views(section)
     joined, starts = _join_views(views)
-    doc, matches = matcher.match(joined)
-    strong, weak = _counted(matches, _token_starts(doc, starts), views, cfg)
+    doc = matcher.doc(joined)
+    strong, weak = _counted(matcher.find(doc), matcher.terms, _token_starts(doc, starts), views, cfg)
     strong_pillars = {hits[0][0].pillar for hits in strong.values()}  # an area lies in one pillar
     for hit in weak:
         term = hit[0]
-        if term.area in strong or (term.is_pillar_term and term.pillar in strong_pillars):
-            strong[term.area].append(hit)
+        area = term.area
+        if area in strong:
+            strong[area].append(hit)
+        elif term.is_pillar_term and term.pillar in strong_pillars:
+            strong[area] = [hit]
     area_raw: dict[str, float] = {}
     pillar_raw: dict[int, float] = {}
     pillar_areas: dict[str, list[str]] = {}
@@ -338,28 +340,39 @@ _Hit = tuple[Term, int, int, int, float]
 _WEIGHT = itemgetter(4)
 
 
-def _counted(matches: list[tuple[Term, int, int]], token_starts: list[int],
+def _counted(matches: list[tuple[int, int, int]], terms: Mapping[int, Term], token_starts: list[int],
              views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
-    """The matches (by start) of ``views``, each term counted at most ``max_repeats`` times per
-    field, as hits: strong terms by area, and weak terms."""
+    """The (match id, start, end) matches of ``views`` that ``_longest`` keeps, in its order, each
+    term counted at most ``max_repeats`` times per field, as hits: strong terms by area, and weak
+    terms. (One pass does both: this is the tagger's busiest loop.)"""
     field_weights = _field_weights(views, cfg["field_weights"])
     counts, repeats = _repeat_counters(views), cfg["decision"]["max_repeats"]
-    strong: dict[str, list[_Hit]] = defaultdict(list)
+    strong: dict[str, list[_Hit]] = {}
     weak: list[_Hit] = []
+    keyed, pillars = _by_start(matches, terms)
+    reach_start, reach_end = [-1] * pillars, [-1] * pillars
     n, next_field = 0, [*token_starts[1:], math.inf]  # the field of the matches, and where the next starts
-    counter, field_weight = counts[0], field_weights[0]
-    for term, first, stop in matches:
-        while first >= next_field[n]:  # the match lies in a later field
-            n += 1
-            counter, field_weight = counts[n], field_weights[n]
+    counter, field_weight, next_start = counts[0], field_weights[0], next_field[0]
+    for first, r, neg_stop, _, term in keyed:
+        stop = -neg_stop
+        if stop > reach_end[r]:
+            reach_start[r], reach_end[r] = first, stop
+        elif stop != reach_end[r] or first != reach_start[r]:  # inside a longer match (see _longest)
+            continue
+        if first >= next_start:  # the match lies in a later field
+            while first >= next_field[n]:
+                n += 1
+            counter, field_weight, next_start = counts[n], field_weights[n], next_field[n]
         text = term.text
         counter[text] = count = counter.get(text, 0) + 1
         if count <= repeats:
             hit = (term, n, first, stop, _weight(term.weight, field_weight))
             if term.weak:
                 weak.append(hit)
-            else:
+            elif term.area in strong:
                 strong[term.area].append(hit)
+            else:
+                strong[term.area] = [hit]
     return strong, weak
 
 
@@ -452,25 +465,33 @@ _TAG_SLOTS = _slots(Tag, ("kind", "code", "score", "source", "evidence"))
 def _longest(matches: list[tuple[int, int, int]],
              terms: Mapping[int, Term]) -> list[tuple[Term, int, int]]:
     """The (match id, start, end) matches not inside a longer one of the same pillar ("violencia"
-    inside "violencia doméstica"), as (term, start, end) by start; at one start, pillar by pillar in
-    order of first match, longest first.
-
-    One sort of plain tuples (start, pillar rank, -end, index), compared in C, then one pass.
-    """
-    rank: dict[int, int] = {}
-    keyed = [(start, rank.setdefault(terms[key].pillar, len(rank)), -end, i)
-             for i, (key, start, end) in enumerate(matches)]
-    keyed.sort()
-    reach_start, reach_end = [-1] * len(rank), [-1] * len(rank)
+    inside "violencia doméstica"), as (term, start, end) in ``_by_start`` order. The same span
+    matched again by another term of the pillar is kept."""
+    keyed, pillars = _by_start(matches, terms)
+    reach_start, reach_end = [-1] * pillars, [-1] * pillars  # each pillar's last kept span
     out = []
-    for start, r, neg_end, i in keyed:
+    for start, r, neg_end, _, term in keyed:
         end = -neg_end
         if end > reach_end[r]:
-            out.append((terms[matches[i][0]], start, end))
             reach_start[r], reach_end[r] = start, end
-        elif end == reach_end[r] and start <= reach_start[r]:  # the same span again
-            out.append((terms[matches[i][0]], start, end))
+        elif end != reach_end[r] or start != reach_start[r]:
+            continue
+        out.append((term, start, end))
     return out
+
+
+def _by_start(matches: list[tuple[int, int, int]],
+              terms: Mapping[int, Term]) -> tuple[list[tuple[int, int, int, int, Term]], int]:
+    """The matches as (start, pillar rank, -end, index, term), sorted: by start; at one start,
+    pillar by pillar in order of first match, longest first. And the number of pillars.
+
+    One sort of plain tuples, compared in C (the index is unique, so terms are never compared).
+    """
+    rank: dict[int, int] = {}
+    keyed = [(start, rank.setdefault((term := terms[key]).pillar, len(rank)), -end, i, term)
+             for i, (key, start, end) in enumerate(matches)]
+    keyed.sort()
+    return keyed, len(rank)
 
 
 def _choose_pillars(scores: dict[int, float], declared: tuple[int, ...], d: dict[str, float]) -> set[int]:
