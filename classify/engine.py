@@ -78,24 +78,30 @@ class Matcher:
     def __init__(self, lang: str, taxonomy: Taxonomy) -> None:
         import spacy
         from spacy.matcher import PhraseMatcher
+        from spacy.vocab import Vocab
 
         self.nlp = spacy.blank(lang)
         self.lemmas = _lemma_table(self.nlp, lang)
         self._norm_every_lexeme()
-        self.norm_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        self.orth_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        # The matchers keep their keys in a vocabulary of their own: a PhraseMatcher looks each
+        # match's key up in its vocabulary's strings (for its callback), and a small table of
+        # keys stays in the CPU cache where the pipeline's, with every word met, does not.
+        # A match id is the hash of its key in either.
+        keys = Vocab()
+        self.norm_matcher = PhraseMatcher(keys, attr="NORM")
+        self.orth_matcher = PhraseMatcher(keys, attr="ORTH")
         self.terms: dict[int, Term] = {}  # by match id (the hash of the pattern key)
         acronyms: dict[str, Term] = {}  # by pattern key
         for n, term in enumerate(taxonomy.terms_for(lang)):
             key = f"t{n}"
-            self.terms[self.nlp.vocab.strings.add(key)] = term
+            self.terms[keys.strings.add(key)] = term
             if term.case_sensitive:
                 self.orth_matcher.add(key, [self.pattern(term)])
                 acronyms[key] = term
             else:
                 self.norm_matcher.add(key, [self.pattern(term)])
         self.has_acronyms = bool(acronyms)
-        self.acronyms = self._add_acronym_hints(acronyms)
+        self.acronyms = self._add_acronym_hints(acronyms, keys.strings)
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
@@ -117,10 +123,11 @@ class Matcher:
         any other term's folded lemmas (NORM), both read from the same tokens."""
         return self.doc(term.text)
 
-    def _add_acronym_hints(self, acronyms: dict[str, Term]) -> dict[int, _Hint] | None:
+    def _add_acronym_hints(self, acronyms: dict[str, Term], strings: Any) -> dict[int, _Hint] | None:
         """Each acronym's NORM pattern, added to the NORM matcher under a key of its own, and the
         acronym's ``_Hint`` by the match id of that key (None when not usable). The rank is the
-        acronym's place among those of the same words in the ORTH matcher's output.
+        acronym's place among those of the same words in the ORTH matcher's output. ``strings``:
+        the matchers' keys (see ``__init__``).
 
         An acronym matches on ORTH exactly where its NORM pattern matches and the words are the
         acronym's (same words, same lexemes, same norms), so ``find`` checks the words at those
@@ -136,7 +143,6 @@ class Matcher:
         rules = self.nlp.tokenizer.rules or {}
         if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
             return None
-        strings = self.nlp.vocab.strings
         hints: dict[int, _Hint] = {}
         for key, doc in docs.items():
             # acronyms of the same words come out of the ORTH matcher in the order of its table
