@@ -314,7 +314,7 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
         area = term.area
         if area in strong:
             strong[area].append(hit)
-        elif term.is_pillar_term and term.pillar in strong_pillars:
+        elif "." not in area and term.pillar in strong_pillars:  # a pillar term (Term.is_pillar_term)
             strong[area] = [hit]
     area_raw: dict[str, float] = {}
     pillar_raw: dict[int, float] = {}
@@ -414,6 +414,7 @@ class _Evidence:
         made = self._made.get(area)
         if made is None:
             doc, joined, views, starts = self._doc, self._joined, self._views, self._starts
+            set_term, set_field, set_start, set_end, set_weight = _EVIDENCE_SLOTS
             records = []
             for _, n, first, stop, weight in self._hits[area]:
                 token = doc[first]
@@ -421,21 +422,15 @@ class _Evidence:
                 if stop - first > 1:
                     token = doc[stop - 1]
                 end, base = token.idx + len(token), starts[n]
-                records.append(_evidence(joined[start:end], views[n][0], start - base, end - base, weight))
+                record = _new(Evidence)  # Evidence(term, field, start, end, weight), made faster (see _SLOTS)
+                set_term(record, joined[start:end])
+                set_field(record, views[n][0])
+                set_start(record, start - base)
+                set_end(record, end - base)
+                set_weight(record, weight)
+                records.append(record)
             made = self._made[area] = tuple(records)
         return made
-
-
-def _evidence(term: str, field: str, start: int, end: int, weight: float) -> Evidence:
-    """``Evidence(term, field, start, end, weight)``, made faster (see ``_SLOTS``)."""
-    record = _new(Evidence)
-    set_term, set_field, set_start, set_end, set_weight = _EVIDENCE_SLOTS
-    set_term(record, term)
-    set_field(record, field)
-    set_start(record, start)
-    set_end(record, end)
-    set_weight(record, weight)
-    return record
 
 
 def _tag(kind: str, code: str, score: float, source: str, evidence: tuple[Evidence, ...]) -> Tag:

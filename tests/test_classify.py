@@ -125,10 +125,15 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
 
 
 def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
-    from classify.engine import _evidence, _tag
+    from classify.engine import _tag
     from ingest.model import Evidence, Tag
 
-    ev, made = _evidence("violencia", "title", 3, 12, 1.5), Evidence("violencia", "title", 3, 12, 1.5)
-    assert ev == made and hash(ev) == hash(made) and repr(ev) == repr(made)
+    result = classify(SectionInput(title="Violencia intrafamiliar", language="es",
+                                   fields={"lines_of_action": "Atención a víctimas de violencia doméstica."}))
+    records = [ev for t in result.tags for ev in t.evidence]
+    assert records
+    for ev in records:
+        made = Evidence(ev.term, ev.field, ev.start, ev.end, ev.weight)
+        assert ev == made and hash(ev) == hash(made) and repr(ev) == repr(made)
     tag, made = _tag("theme", "2.4", 0.75, "text", (ev,)), Tag("theme", "2.4", 0.75, "text", (made,))
     assert tag == made and hash(tag) == hash(made) and repr(tag) == repr(made)
