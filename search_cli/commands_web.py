@@ -25,8 +25,11 @@ _password_stdin = click.option("--password-stdin", is_flag=True,
               help="Largest upload, all files of one form together")
 @click.option("--threads", default=4, type=click.IntRange(1, 64), show_default=True,
               help="Waitress worker threads")
+@click.option("--secure-cookies", is_flag=True,
+              help="Send the sign-in cookie over HTTPS only (when an HTTPS proxy serves the site)")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, require_login: bool, max_upload_mb: int, threads: int) -> None:
+def serve(obj: Context, host: str, port: int, require_login: bool, max_upload_mb: int, threads: int,
+          secure_cookies: bool) -> None:
     """Serve the web interface (search, sections, review, upload, report) with waitress.
 
     Listens on 127.0.0.1 (this computer only) unless --host says otherwise. Reviewers and admins
@@ -47,7 +50,11 @@ def serve(obj: Context, host: str, port: int, require_login: bool, max_upload_mb
         refresh_index(obj.catalog, obj.settings.index_dir, [])  # builds it when missing, else no-op
     except Exception as exc:  # the server still starts; search pages say the index is unavailable
         click.echo(f"warning: search index not built ({exc}); run `mispa reindex`", err=True)
-    app = create_app(obj.settings, WebConfig(require_login=require_login, max_upload_mb=max_upload_mb))
+    app = create_app(obj.settings, WebConfig(require_login=require_login, max_upload_mb=max_upload_mb,
+                                             secure_cookies=secure_cookies))
+    if not _is_loopback(host) and not secure_cookies:
+        click.echo("warning: sign-in cookies travel over plain http; behind an HTTPS proxy, use --secure-cookies",
+                   err=True)
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: other computers on the network can reach this server",
                    err=True)

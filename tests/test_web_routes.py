@@ -205,7 +205,13 @@ def test_security_headers_and_cookie_flags(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     cookie = response.headers.get("Set-Cookie", "")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain http works
+
+
+def test_secure_cookies_setting(data_dir):
+    behind_https = create_app(Settings(data_dir), WebConfig(secret_key=SECRET, secure_cookies=True)).test_client()
+    cookie = behind_https.get("/login", base_url="https://mispa.example").headers.get("Set-Cookie", "")
+    assert "Secure" in cookie and "HttpOnly" in cookie
 
 
 def test_require_login_setting_closes_search_but_not_sign_in(data_dir):

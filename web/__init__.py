@@ -46,6 +46,7 @@ def create_app(settings: Settings, config: WebConfig | None = None, *, resume_up
         MAX_CONTENT_LENGTH=config.max_upload_bytes,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         SESSION_COOKIE_NAME="mispa_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
         TEMPLATES_AUTO_RELOAD=False,
     )
     web_state = WebState(settings, config)

@@ -14,7 +14,9 @@ SECRET_FILE = "web-secret.key"
 class WebConfig:
     """``require_login``: searching and reading need sign-in too (reviewing and uploading always do).
     ``max_upload_mb``: the largest upload (all files of one form together).
-    ``secret_key``: signs the session cookies; empty means the key kept in the data directory."""
+    ``secret_key``: signs the session cookies; empty means the key kept in the data directory.
+    ``secure_cookies``: the session cookie is sent over HTTPS only (the site is served through an
+    HTTPS proxy); off by default, since plain http on this computer would then lose sign-ins."""
 
     require_login: bool = False
     max_upload_mb: int = 50
@@ -23,6 +25,7 @@ class WebConfig:
     secret_key: str = ""
     login_attempts: int = 5  # failed sign-ins per name within ``lockout_seconds`` before a pause
     lockout_seconds: int = 300
+    secure_cookies: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_upload_mb <= 4096:
