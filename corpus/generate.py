@@ -30,8 +30,11 @@ document title and the cover note paragraphs):
     sits under a heading with its title, its field texts as plain paragraphs; sections' ``body``
     paragraphs follow their heading. No labels at all.
 
-Which reply gets which variation is decided deterministically from the reply ids (a hash rank among
-the replies sharing a layout), so the output only changes when the sources change.
+Which reply gets which variation is decided once, when the reply is first rendered, from a salted
+hash of its id, and kept in ``variants.json`` (written beside the gold file, committed). So adding
+or editing one reply never changes how another is rendered. (The replies rendered before that file
+existed had their variants from a hash rank among the replies of their layout at the time; those
+are the variants kept for them.)
 
 Formats: ``docx``; ``pdf`` (the docx exported by LibreOffice); ``doc`` and ``rtf`` (LibreOffice
 conversions of the docx); ``scan`` (the PDF rasterised at 200 dpi, slightly rotated, noised and
@@ -87,7 +90,7 @@ import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -561,17 +564,11 @@ def digest(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
 
 
-def rank(reply: Reply, peers: Sequence[Reply], salt: str) -> int:
-    """Position of the reply among its peers in a salted hash order (spreads variations evenly)."""
-    ordered = sorted(peers, key=lambda r: (digest(salt, r.id), r.id))
-    return next(i for i, r in enumerate(ordered) if r.id == reply.id)
-
-
-def choose_variant(reply: Reply, peers: Sequence[Reply]) -> Variant:
-    """Pick a reply's presentation from its rank among the replies sharing its layout."""
+def choose_variant(reply: Reply) -> Variant:
+    """Pick a new reply's presentation from salted hashes of its id (see ``pinned_variants``)."""
 
     def nth(salt: str, n: int) -> int:
-        return rank(reply, peers, salt) % n
+        return digest(salt, reply.id) % n
 
     table, paragraph = reply.layout == "table", reply.layout == "paragraph"
     numbering = ("letters", "none", "letters") if table else ("letters", "roman", "none")
@@ -588,16 +585,36 @@ def choose_variant(reply: Reply, peers: Sequence[Reply]) -> Variant:
         continuation_rows=table and nth("continuation", 3) == 0,
         questionnaire_note=table and nth("note", 3) == 1,
         detached_labels=paragraph and nth("detached", 3) == 0,
-        split_label=paragraph and rank(reply, peers, "split") == 0,
+        split_label=False,  # one reply of the corpus has it (can-2015-fr-paragraph, pinned)
         narrative_level=1 + nth("level", 2),
         dash_headings=nth("dash", 3) == 0,
     )
 
 
-def assign_variants(replies: Sequence[Reply]) -> dict[str, Variant]:
-    """Variants for every reply; ranks are taken per layout over the whole corpus."""
-    by_layout = {layout: [r for r in replies if r.layout == layout] for layout in LAYOUTS}
-    return {r.id: choose_variant(r, by_layout[r.layout]) for r in replies}
+def pinned_variants(replies: Sequence[Reply], path: Path) -> dict[str, Variant]:
+    """Every reply's variant: the one kept in ``path`` (``variants.json``) when there is one, else
+    a new choice (``choose_variant``), for the caller to keep with ``write_variants``."""
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    variants = {}
+    for reply in replies:
+        if reply.id in kept:
+            fields = dict(kept[reply.id])
+            fields["font"] = tuple(fields["font"])
+            variants[reply.id] = Variant(**fields)
+        else:
+            variants[reply.id] = choose_variant(reply)
+    return variants
+
+
+def write_variants(variants: dict[str, Variant], path: Path) -> bool:
+    """Keep the variants in ``path``, one reply a line, by id; True when the file changed."""
+    lines = [f"  {json.dumps(rid)}: {json.dumps(asdict(v), ensure_ascii=False)}"
+             for rid, v in sorted(variants.items())]
+    text = "{\n" + ",\n".join(lines) + "\n}\n"
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1294,8 +1311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"unknown id(s): {', '.join(unknown)}")
     mailboxes = {r.mailbox for r in replies if r.id in (args.only or ()) and r.mailbox}
     selected = [r for r in replies if not args.only or r.id in args.only or r.mailbox in mailboxes]
-    for path in render(selected, assign_variants(replies), args.out):
+    variants_file = args.gold.parent / "variants.json"
+    variants = pinned_variants(replies, variants_file)
+    for path in render(selected, variants, args.out):
         print(f"wrote {shown(path)}")
+    if write_variants(variants, variants_file):
+        print(f"wrote {shown(variants_file)}")
     if not args.only:
         for path in remove_stale(replies, args.out):
             print(f"removed {shown(path)}")
