@@ -10,6 +10,7 @@ import mailbox
 import struct
 import zipfile
 from email.message import EmailMessage
+from functools import lru_cache
 from pathlib import Path
 
 import docx
@@ -22,8 +23,12 @@ from ingest.pipeline import IngestOptions, count_units, ingest_paths
 from search_cli.cli import cli
 
 
+@lru_cache(maxsize=None)
 def reply_docx(title: str = "Barrio en Paz", state_line: str = "") -> bytes:
-    """A small reply: one named program, the Member State only if ``state_line`` says it."""
+    """A small reply: one named program, the Member State only if ``state_line`` says it.
+
+    Made once per arguments: a docx saved again carries the new time in its zip entries, and a
+    message built twice across that second would no longer be the same message."""
     d = docx.Document()
     if state_line:
         d.add_paragraph(state_line)
