@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -81,6 +82,7 @@ class Matcher:
         from spacy.vocab import Vocab
 
         self.nlp = spacy.blank(lang)
+        self.english = lang == "en"
         self.lemmas = _lemma_table(self.nlp, lang)
         self._norm_every_lexeme()
         # The matchers keep their keys in a vocabulary of their own: a PhraseMatcher looks each
@@ -173,7 +175,8 @@ class Matcher:
         lemma = self.lemmas.get(word, word)
         if isinstance(lemma, list):  # some tables list several lemmas; the first is the usual one
             lemma = lemma[0] if lemma else word
-        return fold(str(lemma))
+        folded = fold(str(lemma))
+        return us_spelling(folded) if self.english else folded
 
     def match(self, text: str) -> tuple[Any, list[tuple[Term, int, int]]]:
         """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
@@ -204,6 +207,31 @@ class Matcher:
         acronyms.sort()  # the ORTH matcher's order: by start, shorter first
         found += [(match_id, start, end) for start, end, _, match_id in acronyms]
         return found
+
+
+_BRITISH_ENDINGS = re.compile(r"(?<=\w{3})(?:is(?=ation$|e$|ing$|ed$)|ys(?=e$)|(?<=[bdgilmnpv])ou(?=r$|rhood$|rs$)"
+                              r"|tre$)")
+_BRITISH_WORDS = {"programme": "program", "defence": "defense", "offence": "offense", "licence": "license",
+                  "pretence": "pretense", "judgement": "judgment", "counselling": "counseling",
+                  "modelling": "modeling", "labelling": "labeling", "travelling": "traveling"}
+
+
+def us_spelling(word: str) -> str:
+    """An English word (a folded lemma) in US spelling, so that Caribbean and Canadian replies'
+    British forms meet the terms whichever way they are written: "organise" -> "organize",
+    "victimisation" -> "victimization", "analyse" -> "analyze", "neighbourhood" -> "neighborhood",
+    "behaviour" -> "behavior", "centre" -> "center", "programme" -> "program", "offence" -> "offense".
+    Both the terms and the texts go through it, so a word folded that has no US twin is harmless."""
+    if word in _BRITISH_WORDS:
+        return _BRITISH_WORDS[word]
+    if len(word) < 6:
+        return word
+    return _BRITISH_ENDINGS.sub(_american, word)
+
+
+def _american(m: re.Match[str]) -> str:
+    found = m.group(0)
+    return {"is": "iz", "ys": "yz", "ou": "o", "tre": "ter"}[found]
 
 
 def _mark_hinted(matcher: Any, doc: Any, i: int, matches: list[tuple[int, int, int]]) -> None:

@@ -97,6 +97,23 @@ def test_acronyms_found_where_the_orth_matcher_finds_them():
             assert matcher.find(doc) == matcher.find(doc)  # the doc can be matched again
 
 
+def test_british_and_us_spellings_tag_alike():
+    from classify.engine import SectionInput, classify, us_spelling
+
+    assert [us_spelling(w) for w in ("organise", "victimisation", "neighbourhood", "behaviour", "centre",
+                                     "programme", "analyse", "four", "your", "hour")] == [
+        "organize", "victimization", "neighborhood", "behavior", "center", "program", "analyze", "four",
+        "your", "hour"]
+
+    def tags(text):
+        r = classify(SectionInput(title="x", fields={"description": text}, language="en"))
+        return r.pillars, r.themes, [(t.code, t.score) for t in r.tags]
+
+    british = "Neighbourhood watch groups organised against transnational organised crime; a victimisation survey."
+    american = "Neighborhood watch groups organized against transnational organized crime; a victimization survey."
+    assert tags(british) == tags(american) and tags(british)[1]
+
+
 def test_longest_drops_inner_matches_of_the_same_pillar_only():
     from classify.engine import _longest
     from classify.taxonomy import Term
