@@ -71,7 +71,7 @@ def main() -> None:
     print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max)")
     print(f"  spaCy tokenizer alone : {spread([n / b for b, _ in times], 0)} sections/s")
     print(f"  mispa tagging         : {spread([n / o for _, o in times], 0)} sections/s  (target >= 400)")
-    print(f"  ratio to tokenizer    : {spread([b / o for b, o in times], 2)}  (target >= 0.5)")
+    print(f"  ratio to tokenizer    : {spread([b / o for b, o in times], 3)}  (target >= 0.5)")
 
 
 if __name__ == "__main__":
