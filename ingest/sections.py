@@ -81,17 +81,16 @@ class _Builder:
         self.current: _Draft | None = None
         self.pending: SectionKind | None = None
         self.last_field: str | None = None
-        self.loose: list[str] | None = None  # the body or cover the last text line went to
+        self.loose: list[str] | None = None  # the body or cover the last event's line went to
 
     def feed(self, ev: _Event) -> None:
+        previous, self.loose = self.loose, None
         if ev.kind == "heading":
             self._heading(ev)
         elif ev.kind == "field":
             self._field(ev)
         else:
-            self._text(ev)
-            return
-        self.loose = None
+            self._text(ev, previous)
         if self.current is not None and ev.page is not None:
             self.current.pages.add(ev.page)
 
@@ -141,27 +140,26 @@ class _Builder:
             cur.fields[name].append(ev.value)
         self.last_field = name
 
-    def _text(self, ev: _Event) -> None:
+    def _text(self, ev: _Event, previous: list[str] | None) -> None:
+        """A line of text; ``previous``: the body or cover the line before went to, if any."""
         cur = self.current
         if cur is None:
-            self._loose(self.cover, ev)
+            self._loose(self.cover, ev, previous)
         elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
-            self.loose = None
             cur.title = _join(cur.title, ev.value, " ") if cur.title else ev.value
         elif self.last_field and self.last_field not in TITLE_FIELDS:
-            self.loose = None
             values = cur.fields.setdefault(self.last_field, [])
             if values and not ev.new_paragraph:
                 values[-1] = _join(values[-1], ev.value, self.joiner)
             else:
                 values.append(ev.value)
         else:
-            self._loose(cur.body, ev)
+            self._loose(cur.body, ev, previous)
             self.last_field = None
 
-    def _loose(self, paragraphs: list[str], ev: _Event) -> None:
+    def _loose(self, paragraphs: list[str], ev: _Event, previous: list[str] | None) -> None:
         """A line of text outside any field: a PDF line wrapped inside a paragraph continues it."""
-        if paragraphs and not ev.new_paragraph and self.loose is paragraphs:
+        if paragraphs and not ev.new_paragraph and previous is paragraphs:
             paragraphs[-1] = _join(paragraphs[-1], ev.value, self.joiner)
         else:
             paragraphs.append(ev.value)

@@ -98,6 +98,14 @@ def test_pdf_lines_of_a_narrative_paragraph_make_one_paragraph():
     assert result.cover_text == "Respuesta de la República del Perú.\n\nNota de la Misión."
 
 
+def test_a_section_whose_text_runs_onto_the_next_page_spans_both():
+    doc = _doc(Block(kind="heading", text="Programa: Escuelas Seguras", level=1, page=1),
+               Block(kind="paragraph", text="Primer párrafo.", page=1),
+               Block(kind="paragraph", text="Sigue en la página\nsiguiente.", page=2), fmt=Format.PDF)
+    (section,) = split_sections(doc).sections
+    assert (section.page_start, section.page_end) == (1, 2)
+
+
 LABELS = [
     ("Población meta: jóvenes", "target_population"), ("b. Nombre del programa: X", "title_program"),
     ("(Cargo): Director", "job_title"), ("Electronic link (or send paper copy): http://x", "link"),
