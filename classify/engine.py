@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ingest.model import Evidence, Tag
 
@@ -149,7 +149,7 @@ class Matcher:
         for key, doc in docs.items():
             # acronyms of the same words come out of the ORTH matcher in the order of its table
             same = [m for m, start, end in self.orth_matcher(doc) if (start, end) == (0, len(doc))]
-            self.norm_matcher.add(_ACRONYM_HINT + key, [self.doc(acronyms[key].text)], on_match=_mark_hinted)
+            self.norm_matcher.add(_ACRONYM_HINT + key, [doc], on_match=_mark_hinted)
             words_orth = [token.orth for token in doc]
             hints[strings[_ACRONYM_HINT + key]] = (strings[key], words_orth, same.index(strings[key]))
         return hints
@@ -182,7 +182,7 @@ class Matcher:
         """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
         leaving out a match inside a longer one of the same pillar (see ``_longest``)."""
         doc = self.doc(text)
-        return doc, _longest(self.find(doc), self.terms)
+        return doc, list(_longest(self.find(doc), self.terms))
 
     def find(self, doc: Any) -> list[tuple[int, int, int]]:
         """Every (match id, start, end) of the terms in ``doc``: the NORM
@@ -226,12 +226,10 @@ def us_spelling(word: str) -> str:
         return _BRITISH_WORDS[word]
     if len(word) < 6:
         return word
-    return _BRITISH_ENDINGS.sub(_american, word)
+    return _BRITISH_ENDINGS.sub(lambda m: _AMERICAN_ENDINGS[m.group(0)], word)
 
 
-def _american(m: re.Match[str]) -> str:
-    found = m.group(0)
-    return {"is": "iz", "ys": "yz", "ou": "o", "tre": "ter"}[found]
+_AMERICAN_ENDINGS = {"is": "iz", "ys": "yz", "ou": "o", "tre": "ter"}
 
 
 def _mark_hinted(matcher: Any, doc: Any, i: int, matches: list[tuple[int, int, int]]) -> None:
@@ -378,21 +376,14 @@ def _counted(matches: list[tuple[int, int, int]], terms: Mapping[int, Term], tok
              views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
     """The (match id, start, end) matches of ``views`` that ``_longest`` keeps, in its order, each
     term counted at most ``max_repeats`` times per field, as hits: strong terms by area, and weak
-    terms. (One pass does both: this is the tagger's busiest loop.)"""
+    terms."""
     field_weights = _field_weights(views, cfg["field_weights"])
     counts, repeats = _repeat_counters(views), cfg["decision"]["max_repeats"]
     strong: dict[str, list[_Hit]] = {}
     weak: list[_Hit] = []
-    keyed, pillars = _by_start(matches, terms)
-    reach_start, reach_end = [-1] * pillars, [-1] * pillars
     n, next_field = 0, [*token_starts[1:], math.inf]  # the field of the matches, and where the next starts
     counter, field_weight, next_start = counts[0], field_weights[0], next_field[0]
-    for first, r, neg_stop, _, term in keyed:
-        stop = -neg_stop
-        if stop > reach_end[r]:
-            reach_start[r], reach_end[r] = first, stop
-        elif stop != reach_end[r] or first != reach_start[r]:  # inside a longer match (see _longest)
-            continue
+    for term, first, stop in _longest(matches, terms):
         if first >= next_start:  # the match lies in a later field
             while first >= next_field[n]:
                 n += 1
@@ -492,21 +483,19 @@ _TAG_SLOTS = _slots(Tag, ("kind", "code", "score", "source", "evidence"))
 
 
 def _longest(matches: list[tuple[int, int, int]],
-             terms: Mapping[int, Term]) -> list[tuple[Term, int, int]]:
+             terms: Mapping[int, Term]) -> Iterator[tuple[Term, int, int]]:
     """The (match id, start, end) matches not inside a longer one of the same pillar ("violencia"
     inside "violencia doméstica"), as (term, start, end) in ``_by_start`` order. The same span
     matched again by another term of the pillar is kept."""
     keyed, pillars = _by_start(matches, terms)
     reach_start, reach_end = [-1] * pillars, [-1] * pillars  # each pillar's last kept span
-    out = []
     for start, r, neg_end, _, term in keyed:
         end = -neg_end
         if end > reach_end[r]:
             reach_start[r], reach_end[r] = start, end
         elif end != reach_end[r] or start != reach_start[r]:
             continue
-        out.append((term, start, end))
-    return out
+        yield term, start, end
 
 
 def _by_start(matches: list[tuple[int, int, int]],

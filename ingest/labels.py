@@ -92,8 +92,7 @@ def match_cell_label(cell: str) -> str | None:
 def names_a_field(text: str) -> bool:
     """Whether the whole of ``text`` is a label (or a misspelling of one), not a label's first
     words followed by others ("Programa en instituciones")."""
-    key = _key(text.rstrip(" .:-"))
-    return bool(key) and (key in _label_table() or _lookup(key, _label_table(), True, prefixes=False) is not None)
+    return _lookup(text.rstrip(" .:-"), _label_table(), True, prefixes=False) is not None
 
 
 def _lookup(text: str, table: dict[str, str], fuzzy: bool, prefixes: bool = True) -> str | None:

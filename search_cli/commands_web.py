@@ -52,12 +52,12 @@ def serve(obj: Context, host: str, port: int, require_login: bool, max_upload_mb
         click.echo(f"warning: search index not built ({exc}); run `mispa reindex`", err=True)
     app = create_app(obj.settings, WebConfig(require_login=require_login, max_upload_mb=max_upload_mb,
                                              secure_cookies=secure_cookies))
-    if not _is_loopback(host) and not secure_cookies:
-        click.echo("warning: sign-in cookies travel over plain http; behind an HTTPS proxy, use --secure-cookies",
-                   err=True)
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: other computers on the network can reach this server",
                    err=True)
+        if not secure_cookies:
+            click.echo("warning: sign-in cookies travel over plain http; behind an HTTPS proxy, use --secure-cookies",
+                       err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"mispa web on http://{shown}:{port}/  (data: {obj.settings.data_dir}; Ctrl-C to stop)")
     # waitress refuses bodies past its own limit with a bare page; keep that well above the app's
