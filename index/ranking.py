@@ -18,6 +18,10 @@ k / n, so the sections that match the whole query come first. A facet leaf such 
 text score times the section's score for that area: with boost 1, a section the
 classifier finds squarely about the area (score 1) scores at least as well as the best
 match on words alone.
+
+A national plan's score is then multiplied by `plan_weight` (IndexSettings): a plan spans most
+thematic areas and names each at length, and would otherwise fill the first page of a topical
+search that is looking for programs and practices.
 """
 
 from __future__ import annotations
@@ -69,9 +73,10 @@ def _strength(postings: Postings, doc: int, topic: bool) -> float:
 class Ranker:
     """Scores the documents of one result set for one lowered query."""
 
-    def __init__(self, evaluator: DocsetEvaluator, table: FacetTable) -> None:
+    def __init__(self, evaluator: DocsetEvaluator, table: FacetTable, plan_weight: float = 1.0) -> None:
         self.evaluator = evaluator
         self.table = table
+        self.plan_weight = plan_weight
         self.n = max(1, evaluator.reader.doc_count())
 
     def _idf(self, df: int) -> float:
@@ -150,5 +155,8 @@ class Ranker:
         for leaf, weight, postings in tags:
             for doc in pool & postings.docs:
                 scores[doc] += weight * best_text * _strength(postings, doc, leaf.fieldname == TOPIC_FIELD)
+        if self.plan_weight != 1.0:
+            for doc in pool & self.evaluator.term("kind", "plan"):
+                scores[doc] *= self.plan_weight
         best = heapq.nsmallest(wanted, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(doc, score) for doc, score in best]

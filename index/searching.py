@@ -78,13 +78,13 @@ def _stored_hit(opened: OpenIndex, docnum: int, score: float | None, snippet: st
 
 def _page_docnums(
     opened: OpenIndex, lowered: wq.Query | None, docs: frozenset[int] | set[int],
-    page: int, limit: int, sort: str,
+    page: int, limit: int, sort: str, plan_weight: float,
 ) -> list[tuple[int, float | None]]:
     wanted = page * limit
     if lowered is None or not docs:
         return []
     if sort == SortOrder.RELEVANCE and not isinstance(lowered, wq.Every):
-        ranked = Ranker(opened.evaluator, opened.facets).top(lowered, docs, wanted)
+        ranked = Ranker(opened.evaluator, opened.facets, plan_weight).top(lowered, docs, wanted)
         return [(d, score) for d, score in ranked[wanted - limit:]]
     order = "country" if sort == SortOrder.COUNTRY else "date"
     best = heapq.nsmallest(wanted, docs, key=opened.sort_key(order).__getitem__)
@@ -171,7 +171,7 @@ def search(
     hits = [
         _stored_hit(opened, d, score,
                     make_snippet(opened.searcher.stored_fields(d), terms, settings))
-        for d, score in _page_docnums(opened, lowered, docs, page, limit, sort)
+        for d, score in _page_docnums(opened, lowered, docs, page, limit, sort, settings.plan_weight)
     ]
     return SearchResult(
         query=query, total=len(docs), page=page, hits=hits, facets=opened.facets.count(docs),

@@ -31,6 +31,9 @@ class IndexSettings:
     expansion_boost: float = 0.4  # weight of translated terms; originals weigh 1
     expansions_per_language: int = 2  # taxonomy terms added per other language
     topic_boost: float = 1.0  # sections about a thematic area the query names (0: off)
+    # A national plan's relevance against a program, lesson or practice scoring the same (1: none).
+    # A plan spans most areas and names each at length; a search on a topic is for its practices.
+    plan_weight: float = 0.6
     snippet_fragments: int = 2
     snippet_chars: int = 160
     excerpt_chars: int = 300
@@ -44,6 +47,8 @@ class IndexSettings:
             raise ValueError("expansion_boost must be between 0 and 1 (below the original terms)")
         if not 0 <= self.topic_boost <= 1:
             raise ValueError("topic_boost must be between 0 (off) and 1")
+        if not 0 < self.plan_weight <= 1:
+            raise ValueError("plan_weight must be above 0 and at most 1 (no difference)")
         if self.keep_generations < 1:
             raise ValueError("keep_generations must be at least 1")
         if self.min_prefix < 1 or self.max_expansions < 1 or self.max_nesting < 1:

@@ -96,3 +96,21 @@ def test_tagged_themes_weigh_fully_and_reviewers_decide():
     reviewed = [Tag("pillar", "2", 1.0, "reviewer"), Tag("theme", "2.3", 1.0, "reviewer")]
     assert topics(row, reviewed) == {"2.3": 1.0}
     assert topics({"topics": None}, []) == {}
+
+
+def test_a_plan_ranks_below_a_program_on_the_same_words(tmp_path: Path):
+    """A national plan spans most areas: at equal relevance the program comes first; plan_weight=1
+    ranks them on their words alone (the plan, whose title also names the topic, first)."""
+    from index.settings import IndexSettings
+
+    path = tmp_path / "index"
+    text = "Prison reform: new prison rules and prison work programmes."
+    index.build_index([
+        {**section("plan", "en", "National plan: prison reform", text, {"1.4": 0.9}), "kind": "plan"},
+        section("program", "en", "Prison work", text, {"1.4": 0.9}),
+    ], path)
+    assert [h.id for h in index.search(path, "prison reform").hits] == ["program", "plan"]
+    level = IndexSettings(plan_weight=1.0)
+    assert [h.id for h in index.search(path, "prison reform", settings=level).hits] == ["plan", "program"]
+    with pytest.raises(ValueError, match="plan_weight"):
+        IndexSettings(plan_weight=0)
