@@ -14,7 +14,10 @@ class Scores:
     precision: float
     recall: float
     f1: float
-    support: int
+    support: int  # gold occurrences: tp + fn
+    tp: int = 0  # for a macro average: the sums over its labels
+    fp: int = 0
+    fn: int = 0
 
 
 @dataclass(slots=True)
@@ -30,7 +33,7 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         def d(s: Scores) -> dict[str, float]:
             return {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4),
-                    "support": s.support}
+                    "support": s.support, "tp": s.tp, "fp": s.fp, "fn": s.fn}
         return {"matched": self.matched, "unmatched": self.unmatched,
                 "micro": {k: d(v) for k, v in self.micro.items()},
                 "macro": {k: d(v) for k, v in self.macro.items()},
@@ -92,7 +95,7 @@ def _scores(tp: int, fp: int, fn: int) -> Scores:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(p, r, f, tp + fn)
+    return Scores(p, r, f, tp + fn, tp, fp, fn)
 
 
 def _macro(items: Iterable[Scores]) -> Scores:
@@ -101,4 +104,5 @@ def _macro(items: Iterable[Scores]) -> Scores:
         return Scores(0.0, 0.0, 0.0, 0)
     n = len(items)
     return Scores(sum(s.precision for s in items) / n, sum(s.recall for s in items) / n,
-                  sum(s.f1 for s in items) / n, sum(s.support for s in items))
+                  sum(s.f1 for s in items) / n, sum(s.support for s in items),
+                  sum(s.tp for s in items), sum(s.fp for s in items), sum(s.fn for s in items))

@@ -141,6 +141,21 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
     assert ev.micro["pillar"].f1 >= 0.85  # measured 0.89 on the tune split (140 sections)
 
 
+def test_eval_counts_true_and_false_positives_and_misses():
+    from classify.evaluate import evaluate
+
+    pairs = [({"pillars": [2], "themes": ["2.4"]}, {"id": "a", "title": "A", "member_state": "Chile"}),
+             ({"pillars": [2, 4], "themes": ["2.1", "4.1"]}, {"id": "b", "title": "B", "member_state": "Chile"})]
+    predicted = {"a": ([2, 3], ["2.4", "3.2"]), "b": ([2], ["2.1"])}
+    out = evaluate(pairs, lambda s: predicted[s["id"]]).to_dict()
+    assert {k: out["micro"]["pillar"][k] for k in ("tp", "fp", "fn", "support")} == \
+        {"tp": 2, "fp": 1, "fn": 1, "support": 3}
+    assert out["micro"]["pillar"]["precision"] == round(2 / 3, 4)
+    assert {k: out["themes"]["4.1"][k] for k in ("tp", "fp", "fn")} == {"tp": 0, "fp": 0, "fn": 1}
+    assert (out["macro"]["theme"]["tp"], out["macro"]["theme"]["fn"]) == (2, 1)  # sums over the labels
+    assert [e["id"] for e in out["errors"]] == ["a", "b"]
+
+
 def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
     from classify.engine import _tag
     from ingest.model import Evidence, Tag
