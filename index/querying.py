@@ -63,9 +63,9 @@ def _with_requirements(q: query.Query) -> query.Query:
 
 def side_by_side(q: query.Query) -> query.Or | None:
     """The OR of the words typed side by side, also under the filters and NOTs that
-    _with_requirements puts around it."""
-    while isinstance(q, (query.And, query.AndNot)):
-        q = q.a if isinstance(q, query.AndNot) else q.subqueries[0]
+    _with_requirements puts around it (and the pillars that topics.add_topics ranks by)."""
+    while isinstance(q, (query.And, query.AndNot, query.AndMaybe)):
+        q = q.subqueries[0] if isinstance(q, query.And) else q.a
     return q if isinstance(q, query.Or) else None
 
 

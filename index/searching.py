@@ -158,7 +158,8 @@ def search(
         tree = expand(parsed, default_dictionary(),
                       Weights(settings.expansions_per_language, settings.expansion_boost))
         if settings.topic_boost:
-            tree = add_topics(tree, default_finder().topics(free_words(parsed)), settings.topic_boost)
+            tree = add_topics(tree, default_finder().topics(free_words(parsed)), settings.topic_boost,
+                              settings.pillar_boost)
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
     lowered = lower(tree, ctx)

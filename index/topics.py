@@ -14,7 +14,7 @@ prevention" is 2.3, not also 2.4 for "prevention of domestic violence"):
 - "information exchange between countries" covers "exchange of information" (5.1): 2 of 3.
 
 searching.py adds `topics:<code>` for them, so sections the classifier found about the
-area rank higher (ranking.py). Loaded lazily with the taxonomy, once per process.
+area rank higher (ranking.py), and, with a tenth of that weight, `pillars:<n>` for their pillars. Loaded lazily with the taxonomy, once per process.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from whoosh import query
 from index.schema import LANGUAGES, TOPIC_FIELD, stemming_analyzer
 from index.translate import DEFAULT_FIELD, content_words, search_taxonomy, word_keys
 
+PILLAR_FIELD = "pillars"
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
 
@@ -119,15 +120,22 @@ def free_words(q: query.Query) -> list[str]:
     return [w for child in q.children() for w in free_words(child)]
 
 
-def add_topics(q: query.Query, codes: Sequence[str], boost: float) -> query.Query:
-    """`q` with `topics:<code>` OR-ed to its words (inside the filters and NOTs around them)."""
+def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost: float = 0.0) -> query.Query:
+    """`q` with `topics:<code>` OR-ed to its words (inside the filters and NOTs around them), and
+    with `pillar_boost`, the areas' pillars (`pillars:2`) to rank by, not to match: the tagger's
+    pillars are surer than its themes, so among the sections found, one in the area's pillar
+    comes first."""
     if not codes:
         return q
     if isinstance(q, query.AndNot):
-        return query.AndNot(add_topics(q.a, codes, boost), q.b)
+        return query.AndNot(add_topics(q.a, codes, boost, pillar_boost), q.b)
     if isinstance(q, query.And) and q.subqueries:
-        return query.And([add_topics(q.subqueries[0], codes, boost), *q.subqueries[1:]], boost=q.boost)
+        return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost), *q.subqueries[1:]],
+                         boost=q.boost)
     terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
-    if isinstance(q, query.Or):
-        return query.Or([*q.subqueries, *terms], boost=q.boost)
-    return query.Or([q, *terms])
+    found = query.Or([*q.subqueries, *terms], boost=q.boost) if isinstance(q, query.Or) else query.Or([q, *terms])
+    if not pillar_boost:
+        return found
+    # The pillars only rank: AND-MAYBE adds no section to the result.
+    pillars = dict.fromkeys(code.split(".")[0] for code in codes)
+    return query.AndMaybe(found, query.Or([query.Term(PILLAR_FIELD, p, boost=pillar_boost) for p in pillars]))

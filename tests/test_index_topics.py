@@ -114,3 +114,29 @@ def test_a_plan_ranks_below_a_program_on_the_same_words(tmp_path: Path):
     assert [h.id for h in index.search(path, "prison reform", settings=level).hits] == ["plan", "program"]
     with pytest.raises(ValueError, match="plan_weight"):
         IndexSettings(plan_weight=0)
+
+
+def test_among_the_same_words_a_section_in_the_areas_pillar_comes_first(tmp_path: Path):
+    from index.settings import IndexSettings
+
+    path = tmp_path / "index"
+    text = "Patrol procedures were revised."
+    index.build_index([{**section("other-pillar", "en", "Night patrols", text, {}), "pillars": [2]},
+                       section("police-pillar", "en", "Night patrols", text, {})], path)
+    result = index.search(path, "standard police procedures")
+    assert "pillars:3" in result.expanded_query
+    assert [h.id for h in result.hits] == ["police-pillar", "other-pillar"]
+    assert result.hits[0].score > result.hits[1].score
+    off = index.search(path, "standard police procedures", settings=IndexSettings(pillar_boost=0))
+    assert off.hits[0].score == off.hits[1].score
+    with pytest.raises(ValueError, match="pillar_boost"):
+        IndexSettings(topic_boost=0.5, pillar_boost=0.6)
+
+
+def test_the_areas_pillar_ranks_but_finds_nothing_more(tmp_path: Path):
+    path = tmp_path / "index"
+    index.build_index([section("words", "en", "Night patrols", "Patrol procedures were revised.", {}),
+                       section("pillar-only", "en", "Budget", "The budget for vehicles.", {})], path)
+    result = index.search(path, "standard police procedures")
+    assert [h.id for h in result.hits] == ["words"] and result.total == 1
+    assert result.facets["pillar"] == {"3": 1}
