@@ -233,8 +233,10 @@ def test_eval_reviewed_scores_the_tagger_against_decisions(data, ids):
     run(data, "review", "set", ids[SCHOOLS], "--pillar", "4")  # the tagger says 2
     ev = as_json(data, "eval", "--reviewed")
     assert ev["matched"] == 2 and len(ev["errors"]) == 1
-    assert ev["pillars"]["3"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert ev["pillars"]["3"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1,
+                                  "tp": 1, "fp": 0, "fn": 0}
     assert ev["pillars"]["2"]["precision"] == 0.0 and ev["pillars"]["4"]["recall"] == 0.0
+    assert (ev["pillars"]["2"]["fp"], ev["pillars"]["4"]["fn"]) == (1, 1)
     assert "matched 2 reviewed sections" in run(data, "eval", "--reviewed").output
 
 
