@@ -8,8 +8,8 @@ exactly on ORTH. Every match records its field and character offsets as evidence
 
 Decision (numbers in ``taxonomy/scoring.toml``): evidence per area is the sum of term weight x
 field weight (weak terms only count beside a strong one), turned into a 0..1 score. Declared
-pillars are kept; the text adds a pillar only when strong. Themes are the best areas of the chosen
-pillars. Flags: ``conflict`` (declared pillars miss the text's strongest), ``untagged``,
+pillars are kept; the text adds a pillar only when strong, or as it would alone when it supports
+none of the declared ones. Themes are the best areas of the chosen pillars. Flags: ``conflict`` (declared pillars miss the text's strongest), ``untagged``,
 ``low_confidence``.
 """
 
@@ -513,12 +513,18 @@ def _by_start(matches: list[tuple[int, int, int]],
 
 
 def _choose_pillars(scores: dict[int, float], declared: tuple[int, ...], d: dict[str, float]) -> set[int]:
+    """The declared pillars and any the text makes strong; with none declared, the text's.
+
+    When the text does not support any declared pillar (none reaches ``pillar_min``), the reply's
+    field is likely a slip, and the pillars the text would choose on its own are added too (the
+    section is flagged ``conflict`` for review)."""
     best = max(scores.values(), default=0.0)
-    if declared:
-        extra = {p for p, s in scores.items()
-                 if s >= d["add_to_declared_min"] and s >= d["add_to_declared_ratio"] * best}
-        return set(declared) | extra
     chosen = {p for p, s in scores.items() if s >= d["pillar_min"] and s >= d["pillar_ratio"] * best}
+    if declared:
+        if any(scores.get(p, 0.0) >= d["pillar_min"] for p in declared):
+            chosen = {p for p, s in scores.items()
+                      if s >= d["add_to_declared_min"] and s >= d["add_to_declared_ratio"] * best}
+        return set(declared) | chosen
     if not chosen and best >= d["pillar_fallback_min"]:  # a best guess, flagged low_confidence
         chosen = {max(scores, key=scores.__getitem__)}
     return chosen

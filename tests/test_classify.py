@@ -27,6 +27,21 @@ def test_declared_pillar_is_kept_and_conflict_flagged():
     assert "conflict" in result.flags
 
 
+def test_a_declared_pillar_the_text_does_not_support_gets_the_texts_beside_it():
+    border = "Puestos de control en pasos fronterizos, control migratorio y aduanero."
+    result = classify(SectionInput(title="Control fronterizo integrado", fields={"lines_of_action": border},
+                                   language="es", declared_pillar="Pilar 4"))
+    assert result.text_scores.get(4, 0.0) < 0.45 <= result.text_scores[1]
+    assert result.pillars == [1, 4] and "1.2" in result.themes and "conflict" in result.flags
+    # a declared pillar with support of its own in the text: only a very strong other pillar joins it
+    supported = classify(SectionInput(
+        title="Control fronterizo integrado con participación de las juntas vecinales",
+        fields={"lines_of_action": border + " Mesas de participación ciudadana y juntas vecinales en "
+                "la planificación de la seguridad."}, language="es", declared_pillar="Pilar 4"))
+    assert supported.text_scores[4] >= 0.45 and 0.45 <= supported.text_scores[1] < 0.85
+    assert supported.pillars == [4] and "conflict" in supported.flags
+
+
 def test_nothing_to_say_is_untagged():
     result = classify(SectionInput(title="Anexo", fields={"other": "Ver documento adjunto."}, language="es"))
     assert result.pillars == [] and "untagged" in result.flags
