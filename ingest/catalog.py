@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -258,6 +259,14 @@ def storable(info: DocumentInfo) -> DocumentInfo:
 def storable_path(path: str) -> str:
     """A path as given, with bytes that are not UTF-8 (surrogate escapes) written ``\\udcxx``."""
     return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_ESCAPED_BYTE = re.compile(r"\\udc([89a-f][0-9a-f])")
+
+
+def path_from_storable(stored: str) -> str:
+    """The path ``storable_path`` stored, its ``\\udcxx`` back to the bytes they stand for."""
+    return _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), stored)
 
 
 def _storable_section(s: Section) -> Section:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, storable_path
+from .catalog import Catalog, path_from_storable, storable_path
 from .containers import SourceInfo
 from .model import Status
 
@@ -108,7 +108,7 @@ def retry_paths(catalog: Catalog) -> list[Path]:
     rows += catalog.db.execute(
         "SELECT path FROM sources WHERE status = 'failed' AND parent_id IS NULL"
     ).fetchall()
-    paths = {Path(r["path"].split(MEMBER_SEPARATOR, 1)[0]) for r in rows}
+    paths = {Path(path_from_storable(r["path"].split(MEMBER_SEPARATOR, 1)[0])) for r in rows}
     return sorted(p for p in paths if p.is_file())
 
 

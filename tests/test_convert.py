@@ -126,3 +126,28 @@ def test_retry_picks_up_files_and_attachments_once_libreoffice_is_there(tmp_path
     status = json.loads(run(data, "status", "--format", "json").output)
     assert status["documents"] == {"ok": 3} and status["contents"] == {"attachments": {"ok": 2}}
     assert run(data, "ingest").exit_code == 2  # neither paths nor --retry
+
+
+def test_retry_finds_a_file_whose_name_is_not_utf8(tmp_path):
+    """The catalog stores such a name with `\\udcxx` escapes; --retry must find the file again."""
+    import os
+    import sys
+
+    from ingest.catalog import Catalog
+    from ingest.sources import retry_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"r\xe9plica-2014.doc")  # Latin-1 bytes: a surrogate escape in Python
+    (folder / name).write_bytes((REPLIES / "hnd-2014-tabledoc.doc").read_bytes())
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    # a real process: its stdout prints the name with \udcxx escapes (CliRunner's cannot)
+    done = subprocess.run([sys.executable, "-m", "search_cli", "--data-dir", str(tmp_path / "data"), "ingest",
+                           str(folder), "--json"], capture_output=True, env={**os.environ, "PATH": str(empty)},
+                          check=False, timeout=120)
+    out = json.loads(done.stdout)
+    assert [f["status"] for f in out["files"]] == ["needs_converter"]
+    assert out["files"][0]["path"] == str(folder / name)  # JSON reads the printed \udce9 back
+    with Catalog(tmp_path / "data" / "catalog.sqlite") as catalog:
+        assert retry_paths(catalog) == [folder / name]
