@@ -284,6 +284,11 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
                           {a: round(s, 3) for a, s in sorted(area_score.items()) if s >= 0.001})
 
 
+def tokenized_text(section: SectionInput) -> str:
+    """The one text the tagger tokenizes for ``section``: its fields joined (see ``_join_views``)."""
+    return _join_views(_views(section))[0]
+
+
 def _views(section: SectionInput) -> list[tuple[str, str]]:
     """The fields read, (name, text): the title, the content fields, the body."""
     views = [("title", section.title)]
