@@ -87,11 +87,11 @@ def main() -> None:
     ap.add_argument("--depth", default=10, type=lambda v: None if v == "auto" else int(v),
                     help="hits looked at: a number (default 10), or auto = max(10, n + 2)")
     args = ap.parse_args()
-    depth = args.depth
     with Catalog(args.data_dir / "catalog.sqlite") as catalog, tempfile.TemporaryDirectory() as tmp:
-        results = measure(catalog, Path(tmp) / "index", args.split, depth)
+        results = measure(catalog, Path(tmp) / "index", args.split, args.depth)
     for r in results:
-        print(f"  {r.lang} {r.code} {r.query!r}: {r.found}/{r.wanted}" + (f" in {r.depth}" if depth is None else ""))
+        depth = "" if args.depth else f" in {r.depth}"
+        print(f"  {r.lang} {r.code} {r.query!r}: {r.found}/{r.wanted}{depth}")
     for lang in ("en", "es"):
         print(summary(results, lang))
 

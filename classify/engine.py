@@ -9,8 +9,8 @@ exactly on ORTH. Every match records its field and character offsets as evidence
 Decision (numbers in ``taxonomy/scoring.toml``): evidence per area is the sum of term weight x
 field weight (weak terms only count beside a strong one), turned into a 0..1 score. Declared
 pillars are kept; the text adds a pillar only when strong, or as it would alone when it supports
-none of the declared ones. Themes are the best areas of the chosen pillars. Flags: ``conflict`` (declared pillars miss the text's strongest), ``untagged``,
-``low_confidence``.
+none of the declared ones. Themes are the best areas of the chosen pillars. Flags: ``conflict``
+(declared pillars miss the text's strongest), ``untagged``, ``low_confidence``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ prevention" is 2.3, not also 2.4 for "prevention of domestic violence"):
 - "information exchange between countries" covers "exchange of information" (5.1): 2 of 3.
 
 searching.py adds `topics:<code>` for them, so sections the classifier found about the
-area rank higher (ranking.py), and, with a tenth of that weight, `pillars:<n>` for their pillars. Loaded lazily with the taxonomy, once per process.
+area rank higher (ranking.py), and, with a tenth of that weight, `pillars:<n>` for their
+pillars. Loaded lazily with the taxonomy, once per process.
 """
 
 from __future__ import annotations
@@ -133,7 +134,10 @@ def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost:
         return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost), *q.subqueries[1:]],
                          boost=q.boost)
     terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
-    found = query.Or([*q.subqueries, *terms], boost=q.boost) if isinstance(q, query.Or) else query.Or([q, *terms])
+    if isinstance(q, query.Or):
+        found = query.Or([*q.subqueries, *terms], boost=q.boost)
+    else:
+        found = query.Or([q, *terms])
     if not pillar_boost:
         return found
     # The pillars only rank: AND-MAYBE adds no section to the result.

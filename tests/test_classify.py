@@ -159,8 +159,8 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
 def test_eval_counts_true_and_false_positives_and_misses():
     from classify.evaluate import evaluate
 
-    pairs = [({"pillars": [2], "themes": ["2.4"]}, {"id": "a", "title": "A", "member_state": "Chile"}),
-             ({"pillars": [2, 4], "themes": ["2.1", "4.1"]}, {"id": "b", "title": "B", "member_state": "Chile"})]
+    a, b = ({"id": n, "title": n.upper(), "member_state": "Chile"} for n in "ab")
+    pairs = [({"pillars": [2], "themes": ["2.4"]}, a), ({"pillars": [2, 4], "themes": ["2.1", "4.1"]}, b)]
     predicted = {"a": ([2, 3], ["2.4", "3.2"]), "b": ([2], ["2.1"])}
     out = evaluate(pairs, lambda s: predicted[s["id"]]).to_dict()
     assert {k: out["micro"]["pillar"][k] for k in ("tp", "fp", "fn", "support")} == \

@@ -144,8 +144,8 @@ def test_retry_finds_a_file_whose_name_is_not_utf8(tmp_path):
     empty.mkdir()
     # a real process: its stdout prints the name with \udcxx escapes (CliRunner's cannot)
     done = subprocess.run([sys.executable, "-m", "search_cli", "--data-dir", str(tmp_path / "data"), "ingest",
-                           str(folder), "--json"], capture_output=True, env={**os.environ, "PATH": str(empty)},
-                          check=False, timeout=120)
+                           str(folder), "--json"], capture_output=True, check=False, timeout=120,
+                          env={**os.environ, "PATH": str(empty)})
     out = json.loads(done.stdout)
     assert [f["status"] for f in out["files"]] == ["needs_converter"]
     assert out["files"][0]["path"] == str(folder / name)  # JSON reads the printed \udce9 back
