@@ -29,7 +29,7 @@ class IndexSettings:
     min_prefix: int = 2  # letters required before a wildcard
     max_fuzzy_distance: int = 2
     expansion_boost: float = 0.4  # weight of translated terms; originals weigh 1
-    expansions_per_language: int = 2  # taxonomy terms added per other language
+    expansions_per_language: int = 4  # taxonomy terms added per other language
     topic_boost: float = 1.0  # sections about a thematic area the query names (0: off)
     pillar_boost: float = 0.1  # sections tagged with that area's pillar (0: off)
     # A national plan's relevance against a program, lesson or practice scoring the same (1: none).

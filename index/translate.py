@@ -186,7 +186,7 @@ def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[que
 class Weights:
     """How much expansions weigh next to the user's own words (which weigh 1)."""
 
-    per_lang: int = 2  # phrases added per other language
+    per_lang: int = 4  # phrases added per other language (IndexSettings.expansions_per_language)
     boost: float = 0.4  # a translated phrase
 
 
