@@ -25,7 +25,7 @@ from typing import Iterator
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
                      match_heading, match_label, names_a_field)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
-from .text import clean, fold, squash, tidy
+from .text import clean, fold, join_wrapped, squash, tidy
 
 _HEADER_FIELDS = {"member_state", "institution", "declared_pillar", *CONTACT_FIELDS}
 _KIND_FIELDS = {
@@ -146,11 +146,11 @@ class _Builder:
         if cur is None:
             self._loose(self.cover, ev, previous)
         elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
-            cur.title = _join(cur.title, ev.value, " ") if cur.title else ev.value
+            cur.title = join_wrapped(cur.title, ev.value, " ") if cur.title else ev.value
         elif self.last_field and self.last_field not in TITLE_FIELDS:
             values = cur.fields.setdefault(self.last_field, [])
             if values and not ev.new_paragraph:
-                values[-1] = _join(values[-1], ev.value, self.joiner)
+                values[-1] = join_wrapped(values[-1], ev.value, self.joiner)
             else:
                 values.append(ev.value)
         else:
@@ -160,7 +160,7 @@ class _Builder:
     def _loose(self, paragraphs: list[str], ev: _Event, previous: list[str] | None) -> None:
         """A line of text outside any field: a PDF line wrapped inside a paragraph continues it."""
         if paragraphs and not ev.new_paragraph and previous is paragraphs:
-            paragraphs[-1] = _join(paragraphs[-1], ev.value, self.joiner)
+            paragraphs[-1] = join_wrapped(paragraphs[-1], ev.value, self.joiner)
         else:
             paragraphs.append(ev.value)
         self.loose = paragraphs
@@ -170,13 +170,6 @@ class _Builder:
 
 
 _FIRST_PLAN = re.compile(r"^(plan|plano|estrategia|strategie|strategy|politica|politique|policy)\b")
-
-
-def _join(left: str, right: str, joiner: str) -> str:
-    """Join a wrapped line; a line broken after a hyphen ("Grand-" / "Ravine") joins without a space."""
-    if (left.endswith("-") and not left.endswith(" -") and right[:1].isalpha()) or left.endswith("/"):
-        return left + right
-    return left + joiner + right
 
 
 _TRAILING_PILLAR = re.compile(r"\s*[(\[]\s*((?:pilar|pillar|pilier|piliers|pilares|pillars)\b[^)\]]*)[)\]]\s*$", re.I)

@@ -35,6 +35,14 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def join_wrapped(left: str, right: str, joiner: str = " ") -> str:
+    """Join a line wrapped onto the next: a line broken after a hyphen ("Grand-" / "Ravine",
+    "2019-" / "2023") or a slash joins without ``joiner``."""
+    if (left.endswith("-") and not left.endswith(" -") and right[:1].isalnum()) or left.endswith("/"):
+        return left + right
+    return left + joiner + right
+
+
 def tidy(text: str) -> str:
     """Clean a multi-line value: trim each line, collapse spaces, keep paragraph breaks."""
     lines = [_SPACES.sub(" ", ln).strip() for ln in clean(text).split("\n")]

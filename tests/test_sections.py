@@ -83,6 +83,15 @@ def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     assert section.title == "Mediación en el Bas-Artibonite"
 
 
+def test_a_line_wrapped_after_a_hyphen_joins_without_a_space():
+    from ingest.text import join_wrapped
+
+    assert join_wrapped("Plan Nacional 2019-", "2023") == "Plan Nacional 2019-2023"  # the PDF reader's headings
+    assert join_wrapped("Bas-", "Artibonite") == "Bas-Artibonite"
+    assert join_wrapped("seguridad -", "2019") == "seguridad - 2019"  # a spaced dash is not a break
+    assert join_wrapped("la", "prevención", "\n") == "la\nprevención"
+
+
 
 def test_pdf_lines_of_a_narrative_paragraph_make_one_paragraph():
     doc = _doc(P("Respuesta de la\nRepública del Perú."), P("Nota de la Misión."),

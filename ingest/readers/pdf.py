@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR
 from ..model import Block, ExtractedDocument, Format
+from ..text import join_wrapped
 
 _DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
 
@@ -196,7 +197,8 @@ def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
             if (out and out[-1][1].kind == "heading" and out[-1][1].level == level and prev is not None
                     and line.top - prev.bottom < (line.bottom - line.top) and prev.bold == line.bold):
                 top, head = out.pop()  # a heading wrapped over two lines
-                out.append((top, Block(kind="heading", text=f"{head.text} {line.text}", page=page, level=level)))
+                out.append((top, Block(kind="heading", text=join_wrapped(head.text, line.text), page=page,
+                                       level=level)))
             else:
                 out.append((line.top, Block(kind="heading", text=line.text, page=page, level=level)))
             continue
