@@ -302,16 +302,20 @@ def _join_views(views: list[tuple[str, str]]) -> tuple[str, list[int]]:
     """All fields in one text (tokenized once), with each field's start offset.
 
     Fields are separated by a blank line and a pilcrow, so no phrase matches across two fields.
+    A single line break inside a field (a PDF cell's or a wrapped line's) is read as a space: the
+    tokenizer makes it a token of its own, which would cut "violencia / doméstica" in two. The
+    offsets stay those of the field's text (one character for one).
     """
     parts, starts, pos = [], [], 0
     for _, text in views:
         starts.append(pos)
-        parts.append(text)
+        parts.append(_LINE_BREAK.sub(" ", text) if "\n" in text else text)
         pos += len(text) + len(_SEPARATOR)
     return _SEPARATOR.join(parts), starts
 
 
 _SEPARATOR = "\n\n¶\n\n"
+_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")  # a line break that is not part of a blank line
 
 
 def _field_weights(views: list[tuple[str, str]], weights: Mapping[str, float]) -> list[float]:
@@ -357,7 +361,7 @@ def _collect(section: SectionInput, taxonomy: Taxonomy, cfg: dict[str, Any]) -> 
             area_raw[area] = total
         pillar_raw[pillar] = pillar_raw.get(pillar, 0.0) + total
         pillar_areas.setdefault(str(pillar), []).append(area)
-    return area_raw, pillar_raw, _Evidence(doc, joined, views, starts, strong, pillar_areas)
+    return area_raw, pillar_raw, _Evidence(doc, views, starts, strong, pillar_areas)
 
 
 def _token_starts(doc: Any, starts: list[int]) -> list[int]:
@@ -411,11 +415,11 @@ class _Evidence:
     ``get``. An ``Evidence`` record (text and offsets in its field) is only made for the tags
     that ask for it: most matches feed no kept tag."""
 
-    __slots__ = ("_doc", "_joined", "_views", "_starts", "_hits", "_pillar_areas", "_made")
+    __slots__ = ("_doc", "_views", "_starts", "_hits", "_pillar_areas", "_made")
 
-    def __init__(self, doc: Any, joined: str, views: list[tuple[str, str]], starts: list[int],
+    def __init__(self, doc: Any, views: list[tuple[str, str]], starts: list[int],
                  hits: dict[str, list[_Hit]], pillar_areas: dict[str, list[str]]) -> None:
-        self._doc, self._joined, self._views, self._starts = doc, joined, views, starts
+        self._doc, self._views, self._starts = doc, views, starts
         self._hits, self._pillar_areas = hits, pillar_areas
         self._made: dict[str, tuple[Evidence, ...]] = {}
 
@@ -437,7 +441,7 @@ class _Evidence:
         A one-token match (most are) reads its start and end from one spaCy token object."""
         made = self._made.get(area)
         if made is None:
-            doc, joined, views, starts = self._doc, self._joined, self._views, self._starts
+            doc, views, starts = self._doc, self._views, self._starts
             set_term, set_field, set_start, set_end, set_weight = _EVIDENCE_SLOTS
             records = []
             for _, n, first, stop, weight in self._hits[area]:
@@ -445,12 +449,14 @@ class _Evidence:
                 start = token.idx
                 if stop - first > 1:
                     token = doc[stop - 1]
-                end, base = token.idx + len(token), starts[n]
+                base = starts[n]
+                start, end = start - base, token.idx + len(token) - base  # in the field's own text
+                name, text = views[n]
                 record = _new(Evidence)  # Evidence(term, field, start, end, weight), made faster (see _SLOTS)
-                set_term(record, joined[start:end])
-                set_field(record, views[n][0])
-                set_start(record, start - base)
-                set_end(record, end - base)
+                set_term(record, text[start:end])  # as written (a line break inside stays one)
+                set_field(record, name)
+                set_start(record, start)
+                set_end(record, end)
                 set_weight(record, weight)
                 records.append(record)
             made = self._made[area] = tuple(records)

@@ -17,6 +17,14 @@ def test_domestic_violence_in_spanish_with_evidence_offsets():
         assert source[ev.start:ev.end] == ev.term
 
 
+def test_a_phrase_broken_by_a_line_break_inside_a_field_still_matches():
+    text = "Atención a víctimas de la violencia\ndoméstica en comisarías."  # a PDF table cell's wrap
+    result = classify(SectionInput(title="Comisarías", fields={"lines_of_action": text}, language="es"))
+    assert "2.4" in result.themes
+    (ev,) = {e for t in result.tags if t.code == "2.4" for e in t.evidence if "violencia" in e.term}
+    assert ev.term == "violencia\ndoméstica" == text[ev.start:ev.end]  # as written, offsets in the field
+
+
 def test_declared_pillar_is_kept_and_conflict_flagged():
     result = classify(SectionInput(
         title="Control fronterizo integrado",
