@@ -23,6 +23,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, all_stopwords
+from index.settings import DEFAULT_SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,8 @@ def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[que
 class Weights:
     """How much expansions weigh next to the user's own words (which weigh 1)."""
 
-    per_lang: int = 4  # phrases added per other language (IndexSettings.expansions_per_language)
-    boost: float = 0.4  # a translated phrase
+    per_lang: int = DEFAULT_SETTINGS.expansions_per_language  # phrases added per other language
+    boost: float = DEFAULT_SETTINGS.expansion_boost  # a translated phrase
 
 
 def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool) -> list[query.Query]:

@@ -146,7 +146,7 @@ class _Builder:
         if cur is None:
             self._loose(self.cover, ev, previous)
         elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
-            cur.title = join_wrapped(cur.title, ev.value, " ") if cur.title else ev.value
+            cur.title = join_wrapped(cur.title, ev.value) if cur.title else ev.value
         elif self.last_field and self.last_field not in TITLE_FIELDS:
             values = cur.fields.setdefault(self.last_field, [])
             if values and not ev.new_paragraph:
