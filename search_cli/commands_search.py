@@ -56,7 +56,7 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
                             "hits": [{**{k: h[k] for k in HIT_COLUMNS}, "ocr": h["ocr"]} for h in hits],
                             "facets": {k: result.facets.get(k, {}) for k in
                                        ("pillar", "theme", "member_state", "kind", "language", "year")},
-                            "suggestion": result.suggestion}))
+                            "suggestion": result.suggestion, "expanded_query": result.expanded_query}))
         return
     if fmt == "csv":
         click.echo(to_csv(hits, HIT_COLUMNS), nl=False)

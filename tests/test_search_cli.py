@@ -35,6 +35,9 @@ def test_english_query_finds_other_languages(data):
     assert sum(out["facets"]["kind"].values()) >= out["total"]
     _, plain = search(data, "domestic violence", "--limit", "20", "--no-translate")
     assert plain["total"] < out["total"]
+    # what the query became: its translations, the area it names, and that area's pillar
+    assert "violencia doméstica" in out["expanded_query"] and "topics:2.4" in out["expanded_query"]
+    assert "pillars:2" in out["expanded_query"] and "topics:" not in plain["expanded_query"]
 
 
 def test_filters_and_facets(data):
