@@ -14,10 +14,14 @@ class Scores:
     precision: float
     recall: float
     f1: float
-    support: int  # gold occurrences: tp + fn
-    tp: int = 0  # for a macro average: the sums over its labels
-    fp: int = 0
-    fn: int = 0
+    tp: int  # for a macro average: the sums over its labels
+    fp: int
+    fn: int
+
+    @property
+    def support(self) -> int:
+        """Gold occurrences."""
+        return self.tp + self.fn
 
 
 @dataclass(slots=True)
@@ -95,14 +99,14 @@ def _scores(tp: int, fp: int, fn: int) -> Scores:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(p, r, f, tp + fn, tp, fp, fn)
+    return Scores(p, r, f, tp, fp, fn)
 
 
 def _macro(items: Iterable[Scores]) -> Scores:
     items = [s for s in items if s.support]
     if not items:
-        return Scores(0.0, 0.0, 0.0, 0)
+        return Scores(0.0, 0.0, 0.0, 0, 0, 0)
     n = len(items)
     return Scores(sum(s.precision for s in items) / n, sum(s.recall for s in items) / n,
-                  sum(s.f1 for s in items) / n, sum(s.support for s in items),
+                  sum(s.f1 for s in items) / n,
                   sum(s.tp for s in items), sum(s.fp for s in items), sum(s.fn for s in items))

@@ -27,10 +27,9 @@ from typing import Any
 
 from whoosh import query
 
-from index.schema import LANGUAGES, TOPIC_FIELD, stemming_analyzer
+from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
 from index.translate import DEFAULT_FIELD, content_words, search_taxonomy, word_keys
 
-PILLAR_FIELD = "pillars"
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
 
