@@ -138,7 +138,7 @@ def test_british_and_us_spellings_tag_alike():
 
 
 def test_longest_drops_inner_matches_of_the_same_pillar_only():
-    from classify.engine import _longest
+    from classify.hits import _longest
     from classify.taxonomy import Term
 
     def term(text, pillar):
@@ -180,7 +180,7 @@ def test_eval_counts_true_and_false_positives_and_misses():
 
 
 def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
-    from classify.engine import _tag
+    from classify.hits import _tag
     from ingest.model import Evidence, Tag
 
     result = classify(SectionInput(title="Violencia intrafamiliar", language="es",
