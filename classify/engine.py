@@ -169,6 +169,12 @@ class Matcher:
         return self.nlp.make_doc(text)
 
     def _norm(self, word: str) -> str:
+        if word not in self.lemmas and "-" in word.strip("-"):
+            # A hyphenated compound the tokenizer keeps whole (es, pt, fr) and the table lacks:
+            # each part's lemma, so "público-privadas" meets "público-privado".
+            parts = word.split("-")
+            if all(part.isalpha() for part in parts):
+                return "-".join(self._norm(part) for part in parts)
         lemma = self.lemmas.get(word, word)
         if isinstance(lemma, list):  # some tables list several lemmas; the first is the usual one
             lemma = lemma[0] if lemma else word
