@@ -137,6 +137,18 @@ def test_british_and_us_spellings_tag_alike():
     assert tags(british) == tags(american) and tags(british)[1]
 
 
+def test_a_hyphenated_compound_is_lemmatized_part_by_part():
+    from classify.engine import matcher_for
+
+    matcher = matcher_for("es")
+    norms = {tuple(t.norm_ for t in matcher.doc(text)) for text in (
+        "alianzas público-privadas", "alianza público-privada", "alianza público-privado")}
+    assert len(norms) == 1 and "-" in next(iter(norms))[1]  # one compound, each part's lemma
+    assert "4.2" in classify(SectionInput(title="x", fields={"description": "Mesas público-privadas de "
+                                                             "seguridad con las cámaras de comercio."},
+                                          language="es")).area_scores
+
+
 def test_longest_drops_inner_matches_of_the_same_pillar_only():
     from classify.hits import _longest
     from classify.taxonomy import Term
