@@ -24,7 +24,7 @@ def fake_twin(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return twin
 
 
-def test_the_compiled_twin_is_used_only_when_built_from_the_source_as_it_is(fake_twin: types.ModuleType) -> None:
+def test_the_compiled_twin_is_used_only_while_built_from_this_source(fake_twin: types.ModuleType) -> None:
     fake_twin.SOURCE_SHA256 = hits.source_sha256()
     assert hits.best() is fake_twin
     fake_twin.SOURCE_SHA256 = "0" * 64  # built before an edit of hits.py
