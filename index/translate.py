@@ -165,15 +165,21 @@ def default_dictionary() -> Dictionary:
     return Dictionary([*concepts, *load_glossary()])
 
 
-def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[query.Query]:
+def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boost: float) -> list[query.Query]:
+    """Each matched concept's phrases in the languages the query's ``words`` are not in: per
+    language, the ``per_lang`` that share most word roots with them (their cognates, so "violence
+    prevention" brings "prevención de la violencia" before the area's heavier terms), then the
+    heaviest."""
     matched_langs = {m.lang for m in matches}
     alts: list[query.Query] = []
     seen: set[tuple[str, str]] = set()
+    roots = _roots(" ".join(words))
     for match in matches:
         for lang in LANGUAGES:
             if lang in matched_langs:
                 continue
-            for phrase in match.concept.terms.get(lang, ())[:per_lang]:
+            phrases = match.concept.terms.get(lang, ())
+            for phrase in sorted(phrases, key=lambda p: -len(roots & _roots(p)))[:per_lang]:
                 if (lang, fold(phrase)) in seen:
                     continue
                 seen.add((lang, fold(phrase)))
@@ -181,6 +187,13 @@ def _alternatives(matches: list[Match], per_lang: int, boost: float) -> list[que
                 alts.append(query.Term(field, words[0], boost=boost) if len(words) == 1
                             else query.Phrase(field, words, boost=boost))
     return alts
+
+
+@lru_cache(maxsize=16384)
+def _roots(text: str) -> frozenset[str]:
+    """The roots of the content words of ``text``: the first 5 letters of each word of 4 or more,
+    folded ("violence" and "violencia" share "viole")."""
+    return frozenset(fold(w)[:5] for w in content_words(text) if len(w) >= 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +217,7 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
         n = matches[0].length
         own = terms[i:i + n]
         base: list[query.Query] = own if not conjunction else [own[0] if n == 1 else query.And(own)]
-        out.append(query.Or([*base, *_alternatives(matches, w.per_lang, w.boost)]))
+        out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost)]))
         i += n
     return out
 
@@ -220,7 +233,7 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None) -> que
         return _expand_run([q], d, w, True)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        return query.Or([q, *_alternatives(matches, w.per_lang, w.boost)]) if matches else q
+        return query.Or([q, *_alternatives(matches, q.words, w.per_lang, w.boost)]) if matches else q
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):

@@ -166,6 +166,19 @@ def test_quoted_phrase_expands_too(index_dir: Path) -> None:
     assert '"penitentiary system" OR (sistema penitenciario)^0.4' in result.expanded_query
 
 
+def test_an_expansion_prefers_the_areas_phrases_that_share_the_querys_roots() -> None:
+    from index.translate import Concept, Weights, expand
+    from whoosh.qparser import QueryParser
+
+    area = Concept("taxonomy:2.3", {"en": ("violence prevention",),
+                                    "es": ("canje de armas", "zonas libres de armas", "prevención de la violencia")})
+    q = QueryParser("text", None).parse("violence prevention")
+    one = str(expand(q, Dictionary([area]), Weights(per_lang=1, boost=0.4)))
+    assert '"prevención de la violencia"' in one and "armas" not in one
+    two = str(expand(q, Dictionary([area]), Weights(per_lang=2, boost=0.4)))  # then the heaviest
+    assert '"prevención de la violencia"' in two and '"canje de armas"' in two and "zonas" not in two
+
+
 def test_weak_taxonomy_terms_do_not_expand(index_dir: Path) -> None:
     assert ids(index.search(index_dir, "maltrato")) == {"es-maltrato"}
 
