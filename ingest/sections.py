@@ -206,12 +206,12 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
         if heading is not None:
             yield _Event("heading", page, value=lines[0], section_kind=heading.kind, title=heading.title)
             return
-    i, first = 0, True
+    i, first, before = 0, True, ""  # before: the line before, when it was text
     while i < len(lines):
         heading = _heading_inside(lines, i)
         if heading is not None:  # OCR and some PDFs run a heading into the paragraph before it
             yield _Event("heading", page, value=lines[i], section_kind=heading.kind, title=heading.title)
-            i, first = i + 1, True
+            i, first, before = i + 1, True, ""
             continue
         m = match_label(lines[i])
         used = 1
@@ -219,12 +219,13 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
             joined = match_label(lines[i] + " " + lines[i + 1], alone_ok=False, exact=True)  # label over two lines
             if joined is not None:
                 m, used = joined, 2
-        if m is not None and not _plausible(m, _value_lines(m, lines[i + used:]), first):
+        if m is not None and not _plausible(m, _value_lines(m, lines[i + used:]), first, before):
             m = None
         if m is None:
             yield _Event("text", page, value=lines[i], new_paragraph=first)
         else:
             yield _Event("field", page, field=m.field, value=m.value)
+        before = lines[i + used - 1] if m is None else ""
         i += used
         first = False
 
@@ -258,14 +259,20 @@ def _value_lines(m: LabelMatch, following: list[str]) -> str:
     return " ".join([m.value, *tail]).strip()
 
 
-def _plausible(m: LabelMatch, value: str, first: bool) -> bool:
+def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
     """Reject label matches that are more likely running text.
 
     A one-word label standing alone inside a paragraph is a wrapped line ("Programme"), and so is a
-    line inside a paragraph that only starts like a label ("programa en instituciones edu-"); a
-    name label followed by a whole sentence (`value`, with its wrapped lines) is prose
-    ("Enseignement tiré : la police ne peut ...").
+    line inside a paragraph that only starts like a label ("programa en instituciones edu-"), or
+    that starts with one in lower case after a line of text that has not ended its sentence
+    ("... compromisos concretos de cada" / "institución: horarios de patrullaje, ...": the sentence
+    wrapped before its colon; `before` is the line before when it was text, else ""). A name
+    label followed by a whole sentence (`value`, with its wrapped lines) is prose
+    ("Enseignement tiré : la police ne peut ..."). OCR may lower a label's capital ("institución
+    responsable:"), so a lower-case label after a field line or a finished sentence stays one.
     """
+    if before and not before.endswith((".", ":", ";", "!", "?")) and m.label[:1].islower():
+        return False
     if not m.value and not first and (len(m.label.split()) < 2 or not names_a_field(m.label)):
         return False
     if m.field in TITLE_FIELDS and (len(value) > 160 or (value.endswith(".") and len(value) > 80)):

@@ -185,3 +185,19 @@ def test_heading_run_into_a_paragraph_and_a_name_label_followed_by_prose():
         (SectionKind.LESSON, "Médiation foncière")]  # "Enseignement tiré : la police ..." names no lesson
     assert sections[0].fields["link"] == "www.anmac.gob.ar/entrega"
     assert sections[2].fields["actions"].startswith("des comités locaux de médiation.\n\nEnseignement tiré : la police")
+
+
+def test_a_wrapped_line_of_prose_that_starts_like_a_label_stays_prose():
+    # A narrative PDF wraps a sentence so that a line starts with "institución:" (the label
+    # "Institución", written lower case): running text, not the start of an institution field.
+    doc = _doc(
+        H("Programa: Mesas Comunitarias de Seguridad"),
+        P("Cada mesa define un plan local con compromisos concretos de cada\n"
+          "institución: horarios de patrullaje, iluminación de calles y limpieza de lotes\n"
+          "baldíos."),
+        P("Institución: Ministerio de Seguridad Pública"),  # a label of its own paragraph is still one
+        fmt=Format.PDF,
+    )
+    (section,) = split_sections(doc).sections
+    assert "institución: horarios de patrullaje" in section.text
+    assert section.institution == "Ministerio de Seguridad Pública"
