@@ -118,7 +118,7 @@ def show(obj: Context, section_id: str, fmt: str) -> None:
         click.echo(to_json(record))
         return
     click.echo(f"{record['title']}\n{record['kind']} · {record['member_state']} · {record['language']}")
-    click.echo(f"source: {record['source_file']}" + (f", pages {record['pages']}" if record["pages"] else ""))
+    click.echo(f"source: {record['source_path']}" + (f", pages {record['pages']}" if record["pages"] else ""))
     for key in ("institution", "contact_person", "job_title", "phone", "email", "declared_pillar"):
         if record[key]:
             click.echo(f"{key}: {record[key]}")

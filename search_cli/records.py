@@ -29,6 +29,7 @@ def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
                                for e in t.evidence]} for t in tags],
         "flags": [f for f in (row.get("flags") or "").split(",") if f],
         "fields": row["fields"], "source_file": row["file_name"], "pages": pages(row),
+        "source_path": row.get("source_path") or row["file_name"],  # a container's member: "mail.eml!/reply.docx"
         "year": row.get("year"), "reply_date": row.get("reply_date"),
     }
 

@@ -63,6 +63,17 @@ def test_show_and_similar(data):
     assert similar.exit_code == 0 and sid not in [h["id"] for h in json.loads(similar.output)]
 
 
+def test_show_gives_the_container_a_section_came_in(data):
+    _, out = search(data, "Barbados", "--country", "Barbados", "--limit", "50")
+    for hit in out["hits"]:
+        shown = CliRunner().invoke(cli, ["--data-dir", str(data), "show", hit["id"]])
+        source = next(line for line in shown.output.splitlines() if line.startswith("source: "))
+        if "brb-2019-paragraphzip.zip!/" in source:  # the zip as mailed, then the reply inside it
+            assert source.endswith("Reply_DPS_questionnaire_Barbados.docx")
+            return
+    pytest.fail("no section of the Barbados zip shows where it came from")
+
+
 def test_search_imports_neither_spacy_nor_pdfplumber(data):
     code = ("import sys; from search_cli.cli import cli\n"
             "try:\n    cli(['--data-dir', sys.argv[1], 'search', 'violencia', '--format', 'json'])\n"
