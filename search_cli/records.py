@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ingest.model import Tag
+from ingest.text import clean
 
 
 def pages(row: dict[str, Any]) -> str | None:
@@ -29,7 +30,9 @@ def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
                                for e in t.evidence]} for t in tags],
         "flags": [f for f in (row.get("flags") or "").split(",") if f],
         "fields": row["fields"], "source_file": row["file_name"], "pages": pages(row),
-        "source_path": row.get("source_path") or row["file_name"],  # a container's member: "mail.eml!/reply.docx"
+        # where it came from, as a container's member ("mail.eml!/reply.docx"); the catalog keeps the
+        # path as given (for --retry), this is it cleaned like every other text shown
+        "source_path": clean(row.get("source_path") or row["file_name"]),
         "year": row.get("year"), "reply_date": row.get("reply_date"),
     }
 
