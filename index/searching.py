@@ -36,6 +36,7 @@ from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
 from index.topics import add_topics, default_finder, free_words
 from index.translate import DEFAULT_FIELD, Weights, default_dictionary, expand, fold
+from index.vocabulary import vocabulary
 
 FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
                  "themes": "themes", "member_state": "member_state", "country": "member_state",
@@ -155,6 +156,7 @@ def search(
     parsed = parse(query, settings)
     tree = parsed
     if translate:
+        vocabulary(index_dir)  # read from the index's cache when this process has none yet
         tree = expand(parsed, default_dictionary(),
                       Weights(settings.expansions_per_language, settings.expansion_boost))
         if settings.topic_boost:

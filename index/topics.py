@@ -15,7 +15,7 @@ prevention" is 2.3, not also 2.4 for "prevention of domestic violence"):
 
 searching.py adds `topics:<code>` for them, so sections the classifier found about the
 area rank higher (ranking.py), and, with a tenth of that weight, `pillars:<n>` for their
-pillars. Loaded lazily with the taxonomy, once per process.
+pillars. Loaded lazily with the taxonomy, once per process (index/vocabulary.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, content_words, search_taxonomy, word_keys
+from index.translate import DEFAULT_FIELD, content_words, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -101,10 +101,12 @@ class TopicFinder:
         return sorted(a for a, r in rank.items() if r == top and r[0] >= MIN_COVERAGE)
 
 
-@lru_cache(maxsize=1)
 def default_finder() -> TopicFinder:
-    taxonomy = search_taxonomy()
-    return TopicFinder(phrases_of(taxonomy) if taxonomy is not None else [])
+    """The taxonomy's topic finder, loaded on first use and kept (see index.vocabulary)."""
+    from index.vocabulary import vocabulary
+
+    finder: TopicFinder = vocabulary().finder
+    return finder
 
 
 def free_words(q: query.Query) -> list[str]:

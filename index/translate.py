@@ -138,11 +138,14 @@ def taxonomy_concepts(taxonomy: Any) -> list[Concept]:
 
 def use_taxonomy(taxonomy: Any | None) -> None:
     """Expand with this taxonomy instead of `classify.taxonomy.load_taxonomy()`."""
-    from index.topics import default_finder  # imports this module: import here, not at the top
+    from index.vocabulary import forget
 
     _taxonomy_override[:] = [taxonomy] if taxonomy is not None else []
-    default_dictionary.cache_clear()
-    default_finder.cache_clear()
+    forget()
+
+
+def taxonomy_overridden() -> bool:
+    return bool(_taxonomy_override)
 
 
 def search_taxonomy() -> Any | None:
@@ -157,12 +160,12 @@ def search_taxonomy() -> Any | None:
         return None
 
 
-@lru_cache(maxsize=1)
 def default_dictionary() -> Dictionary:
-    """Glossary + taxonomy concepts, loaded on first use and kept."""
-    taxonomy = search_taxonomy()
-    concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
-    return Dictionary([*concepts, *load_glossary()])
+    """Glossary + taxonomy concepts, loaded on first use and kept (see index.vocabulary)."""
+    from index.vocabulary import vocabulary
+
+    dictionary: Dictionary = vocabulary().dictionary
+    return dictionary
 
 
 def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boost: float) -> list[query.Query]:

@@ -1,0 +1,125 @@
+"""What search knows of the taxonomy and the glossary, built once and kept on disk.
+
+Translating a query (``translate.Dictionary``) and finding the areas it names
+(``topics.TopicFinder``) need the taxonomy's ~2,700 phrases read, validated, folded and stemmed:
+about 0.3 s, which every fresh ``mispa search`` process paid before this cache. The two are
+pickled in ``<index>/vocabulary/<digest>.pickle``. The digest covers all they are derived from
+(the taxonomy's files, the glossary, the code that derives them, Whoosh and Python), so an edit of
+any of them makes a new file and the old one is removed. Like the index, the cache is derived
+data: deleting it costs one slower search, and a directory that cannot be written only means no
+cache. A taxonomy set with ``translate.use_taxonomy`` (tests) is never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = "vocabulary"  # inside the index directory, beside CURRENT and the gen-* directories
+_CODE = ("translate.py", "topics.py", "schema.py", "vocabulary.py")  # this package's files that derive it
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    dictionary: Any  # translate.Dictionary
+    finder: Any  # topics.TopicFinder
+
+
+_lock = threading.Lock()
+_current: list[Vocabulary] = []
+
+
+def vocabulary(index_dir: str | Path | None = None) -> Vocabulary:
+    """The process's vocabulary: built on first use, or read from ``index_dir``'s cache."""
+    with _lock:
+        if not _current:
+            _current.append(_load(Path(index_dir) / CACHE_DIR if index_dir is not None else None))
+        return _current[0]
+
+
+def forget() -> None:
+    """Drop the process's vocabulary (the taxonomy changed); the next use loads it again."""
+    with _lock:
+        _current.clear()
+
+
+def _load(cache_dir: Path | None) -> Vocabulary:
+    from index.translate import taxonomy_overridden
+
+    if cache_dir is None or taxonomy_overridden():
+        return build()[0]
+    try:
+        path = cache_dir / f"{digest()}.pickle"
+    except OSError as exc:  # a taxonomy file unreadable: build() reports it
+        log.debug("vocabulary cache not used: %s", exc)
+        return build()[0]
+    try:
+        with open(path, "rb") as f:
+            found = pickle.load(f)
+        if isinstance(found, Vocabulary):
+            return found
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a damaged or foreign file: build again and replace it
+        log.warning("vocabulary cache %s unreadable (%s); building it again", path, exc)
+    made, whole = build()
+    if whole:  # a taxonomy that failed to load is not cached: each search says so until it is fixed
+        _store(made, path)
+    return made
+
+
+def build() -> tuple[Vocabulary, bool]:
+    """The dictionary and the topic finder, from the taxonomy search uses and the glossary; and
+    whether the taxonomy was there (False: the glossary alone, see translate.search_taxonomy)."""
+    from index.topics import TopicFinder, phrases_of
+    from index.translate import Dictionary, load_glossary, search_taxonomy, taxonomy_concepts
+
+    taxonomy = search_taxonomy()
+    concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
+    finder = TopicFinder(phrases_of(taxonomy) if taxonomy is not None else [])
+    return Vocabulary(Dictionary([*concepts, *load_glossary()]), finder), taxonomy is not None
+
+
+def digest() -> str:
+    """SHA-256 of what the vocabulary derives from: every file of the taxonomy directory, the
+    glossary, this package's code that derives it, and the Whoosh and Python versions."""
+    import whoosh
+    from classify.taxonomy import TAXONOMY_DIR
+
+    sha = hashlib.sha256(f"{whoosh.versionstring()} {sys.version}".encode())
+    files = sorted(p for p in Path(TAXONOMY_DIR).iterdir() if p.is_file())
+    files += [Path(str(resources.files("index").joinpath("data/glossary.tsv")))]
+    files += [Path(__file__).with_name(name) for name in _CODE]
+    for path in files:
+        sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
+def _store(made: Vocabulary, path: Path) -> None:
+    """Write ``made`` to ``path`` atomically and remove the directory's other (stale) files."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(made, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in path.parent.glob("*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only data directory: search goes on without the cache
+        log.debug("vocabulary cache not written: %s", exc)
