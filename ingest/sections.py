@@ -231,6 +231,7 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
 
 
 _SPLIT_LABEL_MAX = 90
+_SENTENCE_ENDS = (".", ":", ";", "!", "?")  # a line ending so has finished its sentence (or opens a list)
 
 
 def _heading_inside(lines: list[str], i: int) -> HeadingMatch | None:
@@ -239,7 +240,7 @@ def _heading_inside(lines: list[str], i: int) -> HeadingMatch | None:
     line = lines[i]
     before = lines[i - 1] if i else ""
     last = before.rsplit(" ", 1)[-1]
-    ended = before.endswith((".", ":", ";", "!", "?", ")")) or "/" in last or "@" in last  # a sentence, a link
+    ended = before.endswith((*_SENTENCE_ENDS, ")")) or "/" in last or "@" in last  # a sentence, a link
     if (i == 0 or not ended or len(line) > 120
             or not line[:1].isupper() or line.endswith((".", ",", ";")) or match_label(line, alone_ok=False)):
         return None
@@ -271,7 +272,7 @@ def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
     ("Enseignement tiré : la police ne peut ..."). OCR may lower a label's capital ("institución
     responsable:"), so a lower-case label after a field line or a finished sentence stays one.
     """
-    if before and not before.endswith((".", ":", ";", "!", "?")) and m.label[:1].islower():
+    if before and not before.endswith(_SENTENCE_ENDS) and m.label[:1].islower():
         return False
     if not m.value and not first and (len(m.label.split()) < 2 or not names_a_field(m.label)):
         return False
