@@ -86,8 +86,7 @@ def main() -> None:
         side()
     times = [[seconds(side) for side in sides] for _ in range(args.repeat)]
     n = len(items)
-    kind = "compiled (classify._hits_c)" if compiled else "plain Python (no compiled module built)"
-    print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max); tagger {kind}")
+    print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max); tagger {hits.status()}")
     print(f"  spaCy tokenizer alone : {spread([n / t[0] for t in times], 0)} sections/s")
     print(f"  mispa tagging         : {spread([n / t[1] for t in times], 0)} sections/s  (target >= 400)")
     print(f"  ratio to tokenizer    : {spread([t[0] / t[1] for t in times], 3)}  (target >= 0.5)")

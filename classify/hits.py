@@ -40,15 +40,27 @@ _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title"
 
 def best() -> ModuleType:
     """The compiled twin of this module when it was built from this file as it is now; this module
-    otherwise (no compiler at install, an edit since, or MISPA_PURE_PYTHON=1 in the environment)."""
+    otherwise (see ``status``)."""
+    return choice()[0]
+
+
+def status() -> str:
+    """Which of the two runs, and why: "compiled", or "plain Python (...)" with the reason."""
+    return choice()[1]
+
+
+def choice() -> tuple[ModuleType, str]:
+    """``best()`` and ``status()`` together."""
     this = sys.modules[__name__]
     if os.environ.get("MISPA_PURE_PYTHON") == "1":
-        return this
+        return this, "plain Python (MISPA_PURE_PYTHON=1)"
     try:
         compiled = __import__(COMPILED, fromlist=["SOURCE_SHA256"])
     except ImportError:
-        return this
-    return compiled if getattr(compiled, "SOURCE_SHA256", None) == source_sha256() else this
+        return this, "plain Python (no compiled module: no Cython or C compiler at install)"
+    if getattr(compiled, "SOURCE_SHA256", None) != source_sha256():
+        return this, "plain Python (the compiled module predates an edit of hits.py: reinstall to rebuild)"
+    return compiled, f"compiled ({COMPILED})"
 
 
 def source_sha256() -> str:

@@ -26,9 +26,9 @@ def fake_twin(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 
 def test_the_compiled_twin_is_used_only_while_built_from_this_source(fake_twin: types.ModuleType) -> None:
     fake_twin.SOURCE_SHA256 = hits.source_sha256()
-    assert hits.best() is fake_twin
+    assert hits.best() is fake_twin and hits.status() == "compiled (classify._hits_c)"
     fake_twin.SOURCE_SHA256 = "0" * 64  # built before an edit of hits.py
-    assert hits.best() is hits
+    assert hits.best() is hits and "predates an edit of hits.py" in hits.status()
     del fake_twin.SOURCE_SHA256
     assert hits.best() is hits
 
@@ -36,13 +36,13 @@ def test_the_compiled_twin_is_used_only_while_built_from_this_source(fake_twin: 
 def test_plain_python_on_request(fake_twin: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_twin.SOURCE_SHA256 = hits.source_sha256()
     monkeypatch.setenv("MISPA_PURE_PYTHON", "1")
-    assert hits.best() is hits
+    assert hits.best() is hits and "MISPA_PURE_PYTHON=1" in hits.status()
 
 
 def test_no_twin_built_means_plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, hits.COMPILED, None)  # import fails, as when nothing was built
     monkeypatch.delenv("MISPA_PURE_PYTHON", raising=False)
-    assert hits.best() is hits
+    assert hits.best() is hits and "no compiled module" in hits.status()
 
 
 def _compiled() -> types.ModuleType | None:
