@@ -91,7 +91,7 @@ def doctor(obj: Context, fmt: str) -> None:
 
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
-                check_ingest_lock(settings.data_dir), *check_tools()]
+                check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,
@@ -104,6 +104,18 @@ def doctor(obj: Context, fmt: str) -> None:
         click.echo(f"\n{len(problems)} problem(s) found" if problems else "no problems found")
     if problems:
         sys.exit(1)
+
+
+def _tagger_finding() -> Any:
+    """Whether the tagger runs its compiled step (classify/hits.py): a build older than an edit
+    of hits.py is a problem (tagging runs slower than it should); no compiler at install is not."""
+    from classify import hits
+    from ingest.doctor import Finding
+
+    status = hits.status()
+    stale = "predates an edit" in status
+    return Finding("tagger build", not stale, status, "pip install -e . (in mispa's virtual environment) "
+                   "rebuilds it" if stale else "")
 
 
 def _index_findings(settings: Any) -> list[Any]:

@@ -35,12 +35,14 @@ def problems(checks: dict[str, dict]) -> dict[str, dict]:
 
 @pytest.fixture
 def tools(monkeypatch):
-    """Every system tool and OCR language present, whatever this machine has."""
+    """Every system tool and OCR language present and the tagger built, whatever this machine has."""
+    import classify.hits
     import ingest.doctor
     import ingest.ocr
 
     monkeypatch.setattr(ingest.doctor.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     monkeypatch.setattr(ingest.ocr, "installed_languages", lambda _: ("spa", "eng", "por", "fra"))
+    monkeypatch.setattr(classify.hits, "status", lambda: "compiled (classify._hits_c)")
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,20 @@ def test_missing_tools_are_named_with_the_package_to_install(healthy, monkeypatc
     found = problems(checks)
     assert set(found) == {"tool soffice", "tool tesseract", "tool pdftoppm", "tool qpdf"}
     assert "libreoffice" in found["tool soffice"]["fix"] and "tesseract-ocr" in found["tool tesseract"]["fix"]
+
+
+def test_a_tagger_build_older_than_its_source_is_found(healthy, tools, monkeypatch):
+    import classify.hits
+
+    monkeypatch.setattr(classify.hits, "status", lambda: "plain Python (the compiled module predates an "
+                        "edit of hits.py: reinstall to rebuild)")
+    code, checks = doctor(healthy)
+    assert code == 1 and set(problems(checks)) == {"tagger build"}
+    assert "pip install -e ." in checks["tagger build"]["fix"]
+    monkeypatch.setattr(classify.hits, "status", lambda: "plain Python (no compiled module: no Cython or C "
+                        "compiler at install)")
+    code, checks = doctor(healthy)  # slower, not wrong: no problem
+    assert code == 0 and checks["tagger build"]["message"].startswith("plain Python")
 
 
 def test_an_index_out_of_step_is_found_and_reindex_fixes_it(healthy, tools):
