@@ -39,10 +39,12 @@ def classify_cmd(obj: Context, everything: bool) -> None:
 @click.option("--split", type=click.Choice(["all", "tune", "heldout"]), default="all", show_default=True,
               help="Which part of the gold file to score")
 @click.option("--ignore-declared", is_flag=True, help="Decide without the reply's declared pillar field")
+@click.option("--file", "files", multiple=True, metavar="TEXT",
+              help="Only the gold sections of files whose name holds TEXT (repeatable), e.g. a new batch's ids")
 @format_option("table", "json")
 @click.pass_obj
 def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore_declared: bool,
-             fmt: str) -> None:
+             files: tuple[str, ...], fmt: str) -> None:
     """Score the tagger against gold labels: precision, recall and F1 per pillar and theme.
 
     Gold sections are matched to catalog sections by member state, kind and title. With --reviewed,
@@ -51,6 +53,7 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
     Example:
 
         mispa eval corpus/gold.jsonl --split heldout --ignore-declared
+        mispa eval corpus/gold.jsonl --file gtm-2021 --file pan-2019   # a new batch, before tuning on it
         mispa eval --reviewed
     """
     from classify.evaluate import evaluate, load_gold, match_gold
@@ -58,11 +61,16 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
 
     if (gold is None) == (not reviewed):
         raise click.UsageError("give either a GOLD file or --reviewed")
+    if reviewed and files:
+        raise click.UsageError("--file selects gold sections: give a GOLD file")
     if reviewed:
         from classify.review import reviewed_pairs
         pairs, missing = reviewed_pairs(obj.catalog)
     else:
-        pairs, missing = match_gold(load_gold(gold, split), obj.catalog.iter_sections())
+        wanted = [g for g in load_gold(gold, split) if not files or any(f in g["file"] for f in files)]
+        if files and not wanted:
+            raise click.UsageError(f"no gold section of a file named like {', '.join(files)}")
+        pairs, missing = match_gold(wanted, obj.catalog.iter_sections())
 
     def predict(row):  # type: ignore[no-untyped-def]
         result = classify_row(row, use_declared=not ignore_declared)

@@ -176,6 +176,27 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
     assert ev.micro["pillar"].f1 >= 0.85  # measured 0.88 on the tune split (235 sections, session 6)
 
 
+def test_eval_of_some_files_only(corpus_catalog):
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from search_cli.cli import cli
+
+    gold = str(Path(__file__).parent.parent / "corpus" / "gold.jsonl")
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--data-dir", str(corpus_catalog.path.parent), "eval", gold, *args])
+
+    one = run("--file", "jam-2020", "--format", "json")
+    assert one.exit_code == 0 and json.loads(one.output)["matched"] == 4  # that reply's 4 sections
+    two = json.loads(run("--file", "jam-2020", "--file", "guy-2021", "--format", "json").output)
+    assert two["matched"] == 4 + 3
+    none = run("--file", "no-such-reply")
+    assert none.exit_code == 2 and "no gold section" in none.output
+
+
 def test_eval_counts_true_and_false_positives_and_misses():
     from classify.evaluate import evaluate
 
