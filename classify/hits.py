@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .engine import SectionInput
 
 COMPILED = "classify._hits_c"  # the module setup.py compiles this file into
+STALE_BUILD = "plain Python (the compiled module predates an edit of hits.py: reinstall to rebuild)"
 _SKIP_FIELDS = {"member_state", "declared_pillar", "contact_person", "job_title", "phone", "email",
                 "institution_name"}
 
@@ -59,7 +60,7 @@ def choice() -> tuple[ModuleType, str]:
     except ImportError:
         return this, "plain Python (no compiled module: no Cython or C compiler at install)"
     if getattr(compiled, "SOURCE_SHA256", None) != source_sha256():
-        return this, "plain Python (the compiled module predates an edit of hits.py: reinstall to rebuild)"
+        return this, STALE_BUILD
     return compiled, f"compiled ({COMPILED})"
 
 

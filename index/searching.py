@@ -34,8 +34,8 @@ from index.ranking import Ranker
 from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
-from index.topics import add_topics, default_finder, free_words
-from index.translate import DEFAULT_FIELD, Weights, default_dictionary, expand, fold
+from index.topics import add_topics, free_words
+from index.translate import DEFAULT_FIELD, Weights, expand, fold
 from index.vocabulary import vocabulary
 
 FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
@@ -156,11 +156,11 @@ def search(
     parsed = parse(query, settings)
     tree = parsed
     if translate:
-        vocabulary(index_dir)  # read from the index's cache when this process has none yet
-        tree = expand(parsed, default_dictionary(),
-                      Weights(settings.expansions_per_language, settings.expansion_boost))
+        known = vocabulary(index_dir)  # read from the index's cache when this process has none yet
+        weights = Weights(settings.expansions_per_language, settings.expansion_boost)
+        tree = expand(parsed, known.dictionary, weights)
         if settings.topic_boost:
-            tree = add_topics(tree, default_finder().topics(free_words(parsed)), settings.topic_boost,
+            tree = add_topics(tree, known.finder.topics(free_words(parsed)), settings.topic_boost,
                               settings.pillar_boost)
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)

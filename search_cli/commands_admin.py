@@ -113,7 +113,7 @@ def _tagger_finding() -> Any:
     from ingest.doctor import Finding
 
     status = hits.status()
-    stale = "predates an edit" in status
+    stale = status == hits.STALE_BUILD
     return Finding("tagger build", not stale, status, "pip install -e . (in mispa's virtual environment) "
                    "rebuilds it" if stale else "")
 
