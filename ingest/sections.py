@@ -220,12 +220,12 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
             if joined is not None:
                 m, used = joined, 2
         if m is not None and not _plausible(m, _value_lines(m, lines[i + used:]), first, before):
-            m = None
+            m, used = None, 1  # running text: this line only (a label over two lines gave back its second)
         if m is None:
             yield _Event("text", page, value=lines[i], new_paragraph=first)
         else:
             yield _Event("field", page, field=m.field, value=m.value)
-        before = lines[i + used - 1] if m is None else ""
+        before = lines[i] if m is None else ""
         i += used
         first = False
 

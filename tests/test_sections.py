@@ -201,3 +201,16 @@ def test_a_wrapped_line_of_prose_that_starts_like_a_label_stays_prose():
     (section,) = split_sections(doc).sections
     assert "institución: horarios de patrullaje" in section.text
     assert section.institution == "Ministerio de Seguridad Pública"
+
+
+def test_a_label_over_two_lines_read_as_prose_keeps_both_lines():
+    # "Nombre del" / "programa: <a long sentence>" matches a name label over two lines, then reads
+    # as prose (a name is not a long sentence): both lines stay text, the second is not dropped.
+    sentence = "una frase muy larga que sigue y sigue " * 6 + "hasta el final."
+    doc = _doc(
+        H("Programa: Barrio Seguro"),
+        P(f"Texto del programa que explica\nNombre del\nprograma: {sentence}\nLínea siguiente."),
+        fmt=Format.PDF,
+    )
+    (section,) = split_sections(doc).sections
+    assert f"Nombre del programa: {sentence} Línea siguiente." in section.text
