@@ -200,6 +200,30 @@ def _unslip(folded: str) -> tuple[str, list[int]]:
     return "".join(out), offsets + [len(text)]
 
 
+_QUOTES = {"«": "»", "“": "”", "„": "“", '"': '"', "'": "'", "‘": "’"}  # opener -> closer
+_STRAY = {"«", "»", "“", "”", "„", '"'}  # quotes that are never an apostrophe ("Parents'")
+
+
+def unquote(title: str) -> str:
+    """A heading's title without the quotes around it: "« Barrio Seguro »" -> "Barrio Seguro"; a
+    stray quote at one end with no partner in the title goes too. A quote that closes one opened
+    inside the title stays: "Les plaintes classées « non fondées »" keeps its "»", and
+    "« Lekòl san vyolans » (École sans violence)" its "«"."""
+    title = title.strip()
+    while len(title) > 1:
+        first, last = title[0], title[-1]
+        closer = _QUOTES.get(first)
+        if closer and last == closer and len(title) > 2 and closer not in title[1:-1] and first not in title[1:-1]:
+            title = title[1:-1].strip()
+        elif first in _STRAY and (closer is None or closer not in title[1:]):
+            title = title[1:].strip()
+        elif last in _STRAY and not any(o in title[:-1] for o, c in _QUOTES.items() if c == last):
+            title = title[:-1].strip()
+        else:
+            break
+    return title
+
+
 def _match_heading(line: str, folded: str, offsets: list[int] | None = None, *,
                    strict: bool) -> HeadingMatch | None:
     blocks, sections, titles = _heading_rules()
@@ -210,7 +234,7 @@ def _match_heading(line: str, folded: str, offsets: list[int] | None = None, *,
     for pattern, kind in sections:
         m = pattern.match(folded)
         if m:
-            title = line[offsets[m.end()] if offsets else m.end():].strip().strip("«»\"“”'")
+            title = unquote(line[offsets[m.end()] if offsets else m.end():].strip())
             if title:
                 return HeadingMatch(kind, title)
     if not strict and any(p.search(folded) for p in titles):

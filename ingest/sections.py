@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
-                     match_heading, match_label, names_a_field)
+                     match_heading, match_label, names_a_field, unquote)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, join_wrapped, squash, tidy
 
@@ -172,13 +172,17 @@ class _Builder:
 _FIRST_PLAN = re.compile(r"^(plan|plano|estrategia|strategie|strategy|politica|politique|policy)\b")
 
 
-_TRAILING_PILLAR = re.compile(r"\s*[(\[]\s*((?:pilar|pillar|pilier|piliers|pilares|pillars)\b[^)\]]*)[)\]]\s*$", re.I)
+# A heading's trailing "(Pilar 2)", "(Pillars 3 and 4)", or "(1 - Gestión de la seguridad pública)":
+# a pillar number, arabic or roman, then a dash or colon and the pillar's name.
+_TRAILING_PILLAR = re.compile(
+    r"\s*[(\[]\s*((?:pilar|pillar|pilier|piliers|pilares|pillars)\b[^)\]]*"
+    r"|(?:[1-5]|i{1,3}|iv|v)\s*[-–—:]\s*[^\W\d_][^)\]]*)[)\]]\s*$", re.I)
 
 
 def _split_declared(title: str) -> tuple[str, str]:
     """"Mediación escolar (Pilares 2 y 4)" -> ("Mediación escolar", "Pilares 2 y 4")."""
     m = _TRAILING_PILLAR.search(title)
-    return (title[:m.start()].strip(), m.group(1).strip()) if m else (title, "")
+    return (unquote(title[:m.start()]), m.group(1).strip()) if m else (title, "")
 
 
 def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:

@@ -76,6 +76,34 @@ def test_narrative_headings_keep_the_whole_text():
     assert "Nota de la Misión." in result.cover_text
 
 
+def test_a_heading_keeps_a_quote_that_closes_inside_its_title_and_reads_a_numbered_pillar_suffix():
+    doc = _doc(H("Respuesta del Canadá"), P("Note."),
+               H("Leçon apprise : Les plaintes classées « non fondées »"), P("Un."),
+               H("Buena práctica: « Registro digital de agentes » (1 - Gestión de la seguridad pública)"), P("Dos."),
+               H("Programa: “Barrio Seguro”"), P("Tres."))
+    result = split_sections(doc)
+    assert [s.title for s in result.sections] == [
+        "Les plaintes classées « non fondées »", "Registro digital de agentes", "Barrio Seguro"]
+    assert [s.declared_pillar for s in result.sections] == ["", "1 - Gestión de la seguridad pública", ""]
+
+
+def test_unquote_takes_off_only_the_quotes_around_a_title():
+    from ingest.labels import unquote
+
+    assert unquote("« Barrio Seguro »") == unquote('"Barrio Seguro"') == unquote("“Barrio Seguro”") == "Barrio Seguro"
+    assert unquote('"Barrio Seguro') == unquote("Barrio Seguro»") == "Barrio Seguro"  # a stray quote
+    for kept in ("« Lekòl san vyolans » (École sans violence)", '"A" and "B"', "Programme for Students'",
+                 "Programa “Empresa Segura, Comunidad Segura”", "classées « non fondées »"):
+        assert unquote(kept) == kept
+
+
+def test_a_title_ending_in_a_parenthesis_that_is_not_a_pillar_keeps_it():
+    doc = _doc(H("Respuesta"), P("Nota."), H("Programa: Plan Cuadrante (2019 - 2023)"), P("Uno."),
+               H("Programa: Barrio (Fase 2)"), P("Dos."))
+    assert [(s.title, s.declared_pillar) for s in split_sections(doc).sections] == [
+        ("Plan Cuadrante (2019 - 2023)", ""), ("Barrio (Fase 2)", "")]
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)
