@@ -89,6 +89,12 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
             rows += [(f"{avg} {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
                      for k, s in d.items()]
         click.echo(table(rows, ["label", "precision", "recall", "F1", "support"]))
+        ci = ev.interval()
+        if ci["replies"]:
+            replies = f"{ci['replies']} repl{'y' if ci['replies'] == 1 else 'ies'}"
+            click.echo(f"micro F1, {ci['level']:.0%} interval over {ci['resamples']:,} resamples of the "
+                       f"{replies}: pillar {ci['pillar'][0]:.2f}-{ci['pillar'][1]:.2f}, "
+                       f"theme {ci['theme'][0]:.2f}-{ci['theme'][1]:.2f}")
         what, gone = ("reviewed", "left out") if reviewed else ("gold", "not in catalog")
         click.echo(f"matched {ev.matched} {what} sections; {len(missing)} {gone}; "
                    f"{len(ev.errors)} tagged differently")

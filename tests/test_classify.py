@@ -173,7 +173,7 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
                                 corpus_catalog.iter_sections())
     assert not missing
     ev = evaluate(pairs, lambda s: (lambda r: (r.pillars, r.themes))(classify_row(s)))
-    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.88 on the tune split (235 sections, session 6)
+    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.87 on the tune split (259 sections, session 7)
 
 
 def test_eval_of_some_files_only(corpus_catalog):
@@ -193,6 +193,8 @@ def test_eval_of_some_files_only(corpus_catalog):
     assert one.exit_code == 0 and json.loads(one.output)["matched"] == 4  # that reply's 4 sections
     two = json.loads(run("--file", "jam-2020", "--file", "guy-2021", "--format", "json").output)
     assert two["matched"] == 4 + 3
+    assert "micro F1, 95% interval over 1,000 resamples of the 2 replies: pillar " in \
+        run("--file", "jam-2020", "--file", "guy-2021").output
     none = run("--file", "no-such-reply")
     assert none.exit_code == 2 and "no gold section" in none.output
 
@@ -210,6 +212,27 @@ def test_eval_counts_true_and_false_positives_and_misses():
     assert {k: out["themes"]["4.1"][k] for k in ("tp", "fp", "fn")} == {"tp": 0, "fp": 0, "fn": 1}
     assert (out["macro"]["theme"]["tp"], out["macro"]["theme"]["fn"]) == (2, 1)  # sums over the labels
     assert [e["id"] for e in out["errors"]] == ["a", "b"]
+
+
+def test_eval_interval_draws_whole_replies_and_is_reproducible():
+    from classify.evaluate import evaluate
+
+    def section(reply, n):
+        return {"id": f"{reply}{n}", "title": "T", "member_state": "Chile", "document_id": reply}
+
+    right = [({"pillars": [2], "themes": ["2.4"], "file": "good.docx"}, section("good", n)) for n in range(5)]
+    wrong = [({"pillars": [3], "themes": ["3.2"], "file": "bad.pdf"}, section("bad", n)) for n in range(5)]
+    predicted = lambda s: ([2], ["2.4"])  # noqa: E731
+    one = evaluate(right, predicted).interval()
+    assert (one["replies"], one["pillar"], one["theme"]) == (1, [1.0, 1.0], [1.0, 1.0])  # nothing to vary
+    both = evaluate(right + wrong, predicted)
+    ci = both.interval()
+    assert ci["replies"] == 2 and ci == both.interval()  # seeded
+    # Drawn reply by reply, a sample can hold the wrong reply twice (F1 0) or the right one twice (1);
+    # drawn section by section, ten sections would almost never stray that far from 0.5.
+    assert ci["pillar"] == [0.0, 1.0] and ci["theme"] == [0.0, 1.0]
+    assert both.to_dict()["interval"]["pillar"] == [0.0, 1.0]
+    assert evaluate([], predicted).interval() == {"level": 0.95, "resamples": 1000, "replies": 0}
 
 
 def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
