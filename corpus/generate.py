@@ -22,7 +22,7 @@ document title and the cover note paragraphs):
     The same block headings (numbered "b.", "II." or not at all), then ``Label: value`` paragraphs;
     further value paragraphs follow without a label and the institution is given as sub-label
     paragraphs. In one reply in three a few labels stand alone without a colon and the value starts
-    in the next paragraph; in exactly one reply of the corpus one long label is broken over two
+    in the next paragraph; in two replies of the corpus (pinned) one long label is broken over two
     lines.
 ``narrative``
     A Word heading ("Heading 1" or "Heading 2") per section, e.g. "Programa: Barrio en Paz",
@@ -585,7 +585,7 @@ def choose_variant(reply: Reply) -> Variant:
         continuation_rows=table and nth("continuation", 3) == 0,
         questionnaire_note=table and nth("note", 3) == 1,
         detached_labels=paragraph and nth("detached", 3) == 0,
-        split_label=False,  # one reply of the corpus has it (can-2015-fr-paragraph, pinned)
+        split_label=False,  # never chosen; pinned for can-2015-fr-paragraph and slv-2020-paragraphpdf
         narrative_level=1 + nth("level", 2),
         dash_headings=nth("dash", 3) == 0,
     )
