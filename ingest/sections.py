@@ -34,6 +34,12 @@ _KIND_FIELDS = {
     SectionKind.LESSON: {"problem", "causes", "actions"},
     SectionKind.PRACTICE: {"objective", "description", "transfer"},
 }
+# A label of one kind's field used in another kind, where a field of that kind says the same: a
+# program's "Acciones adoptadas" are its lines of action, a lesson's "Líneas de acción" its actions.
+_SAME_FIELD = {
+    SectionKind.PROGRAM: {"actions": "lines_of_action"},
+    SectionKind.LESSON: {"lines_of_action": "actions"},
+}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
@@ -219,7 +225,8 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
             continue
         m = match_label(lines[i])
         used = 1
-        if (m is None or not m.value) and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX]:
+        if (m is None or not m.value) and i + 1 < len(lines) and ":" in lines[i + 1][:_SPLIT_LABEL_MAX] \
+                and (m is None or match_label(lines[i + 1], alone_ok=False) is None):  # not a label's own line
             joined = match_label(lines[i] + " " + lines[i + 1], alone_ok=False, exact=True)  # label over two lines
             if joined is not None:
                 m, used = joined, 2
@@ -333,6 +340,9 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     fields = {k: tidy("\n\n".join(v)) for k, v in d.fields.items()}
     fields = {k: v for k, v in fields.items() if v}
     kind = d.kind or _infer_kind(fields) or SectionKind.PROGRAM
+    for theirs, ours in _SAME_FIELD.get(kind, {}).items():  # "Acciones adoptadas" in a program
+        if theirs in fields and ours not in fields:
+            fields[ours] = fields.pop(theirs)
     institution = fields.pop("institution_name", "") or fields.get("institution", "")
     fields.pop("institution", None)
     contact = {k: fields.pop(k, "") for k in ("contact_person", "job_title", "phone", "email")}

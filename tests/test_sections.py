@@ -104,6 +104,27 @@ def test_a_title_ending_in_a_parenthesis_that_is_not_a_pillar_keeps_it():
         ("Plan Cuadrante (2019 - 2023)", ""), ("Barrio (Fase 2)", "")]
 
 
+def test_an_empty_label_is_not_joined_with_a_labelled_line_after_it():
+    # A PDF page whose paragraphs ran together: the institution header, then its sub-labels.
+    doc = _doc(P("Estado Miembro: El Salvador\nInstitución responsable:\n"
+                 "Nombre de la institución: Dirección General de Centros Penales\n"
+                 "Nombre del programa: Trabajo Productivo\nPoblación objetivo: personas privadas de libertad"),
+               fmt=Format.PDF)
+    (section,) = split_sections(doc).sections
+    assert section.institution == "Dirección General de Centros Penales"
+    assert section.title == "Trabajo Productivo"
+
+
+def test_a_program_s_actions_are_its_lines_of_action_and_a_lesson_s_lines_of_action_its_actions():
+    doc = _doc(P("Nombre del programa: Jóvenes en Ruta\nPoblación beneficiaria: jóvenes de 15 a 24 años\n"
+                 "Acciones implementadas: talleres y pasantías"),
+               P("Nombre de la lección aprendida: Registro único\nProblema: dos registros\n"
+                 "Líneas de acción: un solo formulario"))
+    program, lesson = split_sections(doc).sections
+    assert program.fields["lines_of_action"] == "talleres y pasantías" and "actions" not in program.fields
+    assert lesson.fields["actions"] == "un solo formulario" and "lines_of_action" not in lesson.fields
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)
