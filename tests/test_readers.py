@@ -92,3 +92,17 @@ def test_docx_with_doctype_is_refused(tmp_path):
             zout.writestr(item, data)
     with pytest.raises(CorruptDocument, match="DOCTYPE"):
         read_document(bad)
+
+
+def test_pdf_paragraph_gap_sits_between_line_gaps_and_paragraph_gaps():
+    from ingest.readers.pdf import _paragraph_gap
+
+    # More paragraph gaps than line gaps (many short paragraphs): the median is a paragraph gap,
+    # which used to run the paragraphs together.
+    page = [3.7] * 9 + [13.7] * 16
+    assert 3.7 < _paragraph_gap(page, 11.0) < 13.7
+    ocr = [0.9, 1.7, 2.0, 2.9, 4.1, 4.2, 11.4, 12.4, 15.9]  # OCR's line gaps vary by a few points
+    assert 4.2 < _paragraph_gap(ocr, 12.9) < 11.4
+    assert _paragraph_gap([3.5, 3.7, 3.9, 3.6], 11.0) == pytest.approx(3.65 * 1.8)  # one paragraph: no jump, as before
+    assert _paragraph_gap([13.7] * 5, 11.0) > 13.7  # only paragraph-sized gaps: kept together, as before
+    assert _paragraph_gap([], 11.0) == 4.0
