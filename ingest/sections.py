@@ -199,7 +199,10 @@ def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
                                           or not match_label(block.text)):
             yield _heading_event(block.text, block.page, styled=True)
         else:
-            yield from _paragraph_events(block.text, block.page)
+            events = list(_paragraph_events(block.text, block.page))
+            if events and block.last_page:  # a paragraph that runs on to the next page ends there
+                events[-1].page = block.last_page
+            yield from events
 
 
 def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:

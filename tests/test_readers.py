@@ -9,7 +9,7 @@ import pytest
 
 from ingest.dispatch import read_document
 from ingest.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
-from ingest.model import Format
+from ingest.model import ExtractedDocument, Format
 from ingest.sniff import sniff_format
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies"
@@ -106,3 +106,24 @@ def test_pdf_paragraph_gap_sits_between_line_gaps_and_paragraph_gaps():
     assert _paragraph_gap([3.5, 3.7, 3.9, 3.6], 11.0) == pytest.approx(3.65 * 1.8)  # one paragraph: no jump, as before
     assert _paragraph_gap([13.7] * 5, 11.0) > 13.7  # only paragraph-sized gaps: kept together, as before
     assert _paragraph_gap([], 11.0) == 4.0
+
+
+def test_pdf_paragraph_cut_by_a_page_break_is_one_paragraph():
+    from ingest.model import Block
+    from ingest.readers.pdf import _append_page
+    from ingest.sections import split_sections
+
+    blocks = [Block(kind="paragraph", text="Nombre del programa: Parques\nEvaluación: registro de", page=3)]
+    _append_page(blocks, [Block(kind="paragraph", text="actividades y denuncias.", page=4),
+                          Block(kind="paragraph", text="Resultados: 31 parques.", page=4)])
+    assert [b.text for b in blocks] == ["Nombre del programa: Parques\nEvaluación: registro de\nactividades y denuncias.",
+                                        "Resultados: 31 parques."]
+    (section,) = split_sections(ExtractedDocument(path="x", format=Format.PDF, blocks=tuple(blocks))).sections
+    assert section.fields["evaluation"] == "registro de actividades y denuncias."
+    assert (section.page_start, section.page_end) == (3, 4)
+    ended = [Block(kind="paragraph", text="Evaluación: registro.", page=3)]
+    _append_page(ended, [Block(kind="paragraph", text="a new paragraph", page=4)])
+    assert len(ended) == 2  # the page ended its sentence
+    capital = [Block(kind="paragraph", text="Evaluación: registro de", page=3)]
+    _append_page(capital, [Block(kind="paragraph", text="Resultados: 31", page=4)])
+    assert len(capital) == 2  # a new label, not the sentence going on

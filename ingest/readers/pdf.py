@@ -226,8 +226,14 @@ def _paragraph_gap(gaps: list[float], body: float) -> float:
 
 
 def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
-    """Merge a table that continues from the previous page into one table."""
-    if (blocks and page_blocks and blocks[-1].kind == "table" and page_blocks[0].kind == "table"
+    """Merge a table that continues from the previous page into one table, and a paragraph
+    whose sentence runs on to the next page into one paragraph."""
+    if _runs_on(blocks[-1] if blocks else None, page_blocks[0] if page_blocks else None):
+        prev, nxt = blocks[-1], page_blocks[0]
+        blocks[-1] = Block(kind="paragraph", text=f"{prev.text}\n{nxt.text}", page=prev.page,
+                           last_page=nxt.last_page or nxt.page)
+        page_blocks = page_blocks[1:]
+    elif (blocks and page_blocks and blocks[-1].kind == "table" and page_blocks[0].kind == "table"
             and len(blocks[-1].rows[-1]) == len(page_blocks[0].rows[0])):  # rows[0] may be a merged title row
         prev, nxt = blocks[-1], page_blocks[0]
         rows = prev.rows + nxt.rows
@@ -235,6 +241,15 @@ def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
                            text="\n".join(" | ".join(r) for r in rows))
         page_blocks = page_blocks[1:]
     blocks.extend(page_blocks)
+
+
+def _runs_on(last: Block | None, first: Block | None) -> bool:
+    """Whether the first paragraph of a page goes on with the sentence the page before ended
+    with: that one stops without a full stop, colon or the like, and this one starts in lower case."""
+    if last is None or first is None or last.kind != "paragraph" or first.kind != "paragraph":
+        return False
+    end, start = last.text.rstrip()[-1:], first.text.lstrip()[:1]
+    return bool(end) and end not in ".:;!?)»”\"" and start.islower()
 
 
 def _metadata(meta: dict[str, Any]) -> dict[str, str]:
