@@ -31,6 +31,8 @@ def _docx(path: Path) -> Path:
     inner.cell(0, 0).text = "a"
     inner.cell(0, 1).text = "b"
     t.cell(2, 0).text = "Otra información importante:"
+    t.cell(2, 1).paragraphs[0].add_run("Primer párrafo de la celda.")
+    t.cell(2, 1).add_paragraph("Segundo párrafo.")
     d.add_paragraph("Después de la tabla.")
     d.save(path)
     return path
@@ -42,8 +44,9 @@ def test_docx_blocks_in_document_order(tmp_path):
     assert kinds == ["heading", "paragraph", "table", "paragraph"]
     table = doc.blocks[2]
     assert table.rows[0] == ("b. Información sobre Programas",)  # merged cell given once
-    assert "Nombre de la institución: Ministerio\nPersona a cargo: Ana Pérez" == table.rows[1][1]
-    assert table.rows[2][1].endswith("a | b")  # nested table flattened into its cell
+    assert "Nombre de la institución: Ministerio\nPersona a cargo: Ana Pérez" == table.rows[1][1]  # a line break
+    # paragraphs and a nested table (flattened) in document order, a blank line between two
+    assert table.rows[2][1] == "Primer párrafo de la celda.\n\na | b\n\nSegundo párrafo."
 
 
 def test_pdf_table_continued_over_pages_is_one_table():

@@ -89,13 +89,15 @@ def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
 
 
 def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs, a blank line between two (as in a field's text); a table nested in the
+    cell as one part, a line per row."""
     parts = []
     for item in cell.iter_inner_content():
         if item.__class__.__name__ == "Table":
-            parts.extend(" | ".join(r) for r in _table_rows(item))
+            parts.append("\n".join(" | ".join(r) for r in _table_rows(item)))
         elif item.text.strip():
             parts.append(item.text.strip())
-    return "\n".join(parts)
+    return "\n\n".join(parts)
 
 
 def _metadata(document: Any) -> dict[str, str]:
