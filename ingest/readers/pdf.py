@@ -212,17 +212,16 @@ def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
 def _paragraph_gap(gaps: list[float], body: float) -> float:
     """The gap between two lines above which a new paragraph starts.
 
-    When the gaps fall into two groups, line gaps and paragraph gaps, with a jump of more than a
-    quarter of the body size between them (OCR's line gaps vary by a few points), the middle of
-    that jump. Otherwise 1.8 times the median gap (at least 4 pt). The median alone fails on a page
-    of many short paragraphs: it is then a paragraph gap, and the paragraphs ran together."""
-    if not gaps:
-        return 4.0
+    The smallest gaps are those between the lines of a paragraph. Where the sorted gaps first jump
+    by more than a quarter of the body size (OCR's line gaps vary by a few points), the middle of
+    that jump; larger gaps (between paragraphs, before a heading) lie above it. With no such jump,
+    1.8 times the median gap (at least 4 pt). The median alone fails on a page of many short
+    paragraphs: it is then a paragraph gap, and the paragraphs ran together."""
     ordered = sorted(gaps)
-    jump, low = max((b - a, a) for a, b in zip(ordered, ordered[1:])) if len(ordered) > 1 else (0.0, 0.0)
-    if jump > 0.25 * body:
-        return max(low + jump / 2, 4.0)
-    return max(statistics.median(ordered) * 1.8, 4.0)
+    for low, high in zip(ordered, ordered[1:]):
+        if high - low > 0.25 * body:
+            return max((low + high) / 2, 4.0)
+    return max(statistics.median(ordered) * 1.8, 4.0) if ordered else 4.0
 
 
 def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
