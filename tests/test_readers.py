@@ -131,3 +131,34 @@ def test_pdf_paragraph_cut_by_a_page_break_is_one_paragraph():
     capital = [Block(kind="paragraph", text="Evaluación: registro de", page=3)]
     _append_page(capital, [Block(kind="paragraph", text="Resultados: 31", page=4)])
     assert len(capital) == 2  # a new label, not the sentence going on
+
+
+def test_pdf_page_numbers_and_running_heads_are_taken_out():
+    # tests/data/running-heads.pdf: a Word reply exported by LibreOffice, two pages, each with the
+    # header "Misión Permanente de la República de Chile ante la OEA" and the footer "Página N de 3";
+    # the second program's lines of action run over the page break.
+    from ingest.sections import split_sections
+
+    doc = read_document(Path(__file__).parent / "data" / "running-heads.pdf")
+    texts = [b.text for b in doc.blocks]
+    assert not any(t.startswith("Página") for t in texts)
+    assert sum(t.startswith("Misión Permanente") for t in texts) == 1  # page 1's, the letterhead
+    second = split_sections(doc).sections[1]
+    assert "Página" not in second.fields["lines_of_action"] and "Misión" not in second.fields["lines_of_action"]
+    assert "mentoría y deporte en los barrios" in second.fields["lines_of_action"].replace("\n", " ")
+
+
+def test_running_lines_need_to_repeat_and_page_numbers_to_be_alone():
+    from ingest.model import Block
+    from ingest.readers.pdf import _drop_running_lines
+
+    def P(text, page):  # noqa: N802
+        return Block(kind="paragraph", text=text, page=page)
+
+    pages = [[P("Ministerio de Seguridad", n), P(f"Texto {n}.", n), P(f"- {n} -", n)] for n in (1, 2, 3)]
+    pages[2].append(P("Page 3 of 3", 3))
+    pages.append([P("Anexo", 4), P("Cuadro 2: 45 casos", 4), P("Total 2019", 4)])
+    _drop_running_lines(pages)
+    assert [[b.text for b in blocks] for blocks in pages] == [
+        ["Ministerio de Seguridad", "Texto 1."], ["Texto 2."], ["Texto 3."],
+        ["Anexo", "Cuadro 2: 45 casos", "Total 2019"]]

@@ -4,8 +4,10 @@ Words are extracted once per page and grouped into lines, then paragraphs (by ve
 lines set in a larger or bold font become headings. Tables are looked for only on pages that
 have ruling lines; their words are assigned to the cells' boxes, so a table costs little more
 than its text. A table that continues on the next page (same column count, first thing on the
-page) is merged into one. Pages without a text layer (scans) are OCR'd by ``ingest.ocr`` and
-their lines go through the same paragraph and heading grouping. The only module importing pdfplumber.
+page) is merged into one, and so is a paragraph that runs on over the page break; page numbers
+and running heads and feet are taken out first. Pages without a text layer (scans) are OCR'd by
+``ingest.ocr`` and their lines go through the same paragraph and heading grouping. The only
+module importing pdfplumber.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR
 from ..model import Block, ExtractedDocument, Format
-from ..text import join_wrapped
+from ..text import fold, join_wrapped
 
 _DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
 
@@ -71,6 +73,7 @@ def _read(path: Path) -> ExtractedDocument:
     blank = [number for number, (_, words) in enumerate(pages, start=1) if words == 0]
     if blank:
         meta.update(_ocr_blank_pages(path, blank, page_blocks))
+    _drop_running_lines(page_blocks)
     blocks: list[Block] = []
     for found in page_blocks:
         _append_page(blocks, found)
@@ -222,6 +225,41 @@ def _paragraph_gap(gaps: list[float], body: float) -> float:
         if high - low > 0.25 * body:
             return max((low + high) / 2, 4.0)
     return max(statistics.median(ordered) * 1.8, 4.0) if ordered else 4.0
+
+
+# "3", "- 3 -", "Página 3 de 7", "Page 3 of 7", "p. 3", "3/7", "Pág. 3" (on a line of its own).
+_PAGE_NUMBER = re.compile(r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[-–—]?\s*\d{1,3}\s*[-–—]?"
+                          r"(?:\s*(?:of|de|sur|/)\s*\d{1,3})?$", re.I)
+
+
+def _drop_running_lines(page_blocks: list[list[Block]]) -> None:
+    """Take out page numbers and running heads and feet, which would otherwise land inside the
+    field that runs over the page break ("... de los barrios" / "Página 2 de 7" / "Misión
+    Permanente de Chile ante la OEA" / "con mayor victimización").
+
+    Only a page's first and last blocks are looked at, and only short one-line ones: a page number
+    goes wherever it is; a line repeated at the top (or foot) of at least half of the pages, and
+    of two or more, goes everywhere but its first page (where it may be the letterhead, naming
+    the country)."""
+    def short(block: Block) -> bool:
+        return block.kind in ("paragraph", "heading") and "\n" not in block.text and len(block.text) <= 120
+
+    def key(block: Block) -> str:
+        return " ".join(fold(block.text).split())
+
+    for blocks in page_blocks:
+        for end in (0, -1):
+            while blocks and short(blocks[end]) and _PAGE_NUMBER.match(key(blocks[end])):
+                blocks.pop(end)
+    for end in (0, -1):
+        seen: dict[str, list[int]] = {}
+        for n, blocks in enumerate(page_blocks):
+            if blocks and short(blocks[end]):
+                seen.setdefault(key(blocks[end]), []).append(n)
+        for pages in seen.values():
+            if len(pages) >= 2 and 2 * len(pages) >= len(page_blocks):
+                for n in pages[1:]:
+                    page_blocks[n].pop(end)
 
 
 def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
