@@ -176,7 +176,13 @@ def match_heading(text: str, *, strict: bool = False) -> HeadingMatch | None:
     found = _match_heading(line, folded, strict=strict)
     if found is None and _OCR_SLIPS.search(folded):
         found = _match_heading(line, *_unslip(folded), strict=strict)
+    if found is None and _OCR_ROMAN.match(line):  # "IL." / "HI." for "II." / "III." in a scan
+        return match_heading(_OCR_ROMAN.sub("", line, count=1), strict=strict)
     return found
+
+
+# A roman number as OCR may read it (I as l, L, H, 1 or |) before a block heading's words.
+_OCR_ROMAN = re.compile(r"^(?=[ivxlh1|]*[lh1|])[ivxlh1|]{1,4}[.)]\s+(?=\w)", re.I)
 
 
 _OCR_SLIPS = re.compile(r"[016|]|rn|\bl[nr]")

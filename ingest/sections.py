@@ -315,7 +315,7 @@ def _table_events(block: Block) -> Iterator[_Event]:
         if name is None and n and _label_tail(label):
             yield _Event("text", page, value=value, new_paragraph=False)  # a label cell's tail over a page break
         elif name is None:
-            yield from _paragraph_events(f"{label}: {value}" if value else label, page)
+            yield from _paragraph_events(f"{label.rstrip(' :')}: {value}" if value else label, page)
         elif name == "institution":
             yield from _institution_events(value, page)
         else:

@@ -131,6 +131,12 @@ def test_pdf_paragraph_cut_by_a_page_break_is_one_paragraph():
     capital = [Block(kind="paragraph", text="Evaluación: registro de", page=3)]
     _append_page(capital, [Block(kind="paragraph", text="Resultados: 31", page=4)])
     assert len(capital) == 2  # a new label, not the sentence going on
+    name = [Block(kind="paragraph", text="Período: la Comisión y el", page=1)]
+    _append_page(name, [Block(kind="paragraph", text="Ministerio del Interior rinde cuentas.", page=2)])
+    assert len(name) == 1  # a proper noun (or OCR's capital) going on with the sentence
+    link = [Block(kind="paragraph", text="Enlace: www.gub.uy/plan", page=1)]
+    _append_page(link, [Block(kind="paragraph", text="Programa Barrio Seguro", page=2)])
+    assert len(link) == 2  # a link is no unfinished sentence
 
 
 def test_pdf_page_numbers_and_running_heads_are_taken_out():

@@ -125,6 +125,25 @@ def test_a_program_s_actions_are_its_lines_of_action_and_a_lesson_s_lines_of_act
     assert lesson.fields["actions"] == "un solo formulario" and "lines_of_action" not in lesson.fields
 
 
+def test_a_block_heading_whose_roman_number_ocr_misread_still_closes_the_field_before():
+    doc = _doc(P("Nombre del plan: Plan Nacional\nEnlace electrónico: www.minterior.gub.uy/plan\n"
+                 "IL. Información sobre Programas de Seguridad Pública\nNombre del programa: Cárcel con Trabajo"),
+               fmt=Format.PDF)
+    plan, program = split_sections(doc).sections
+    assert plan.fields["link"] == "www.minterior.gub.uy/plan"
+    assert (program.kind, program.title) == (SectionKind.PROGRAM, "Cárcel con Trabajo")
+    assert match_heading("HI. Información sobre Lecciones Aprendidas en Seguridad Pública").kind == SectionKind.LESSON
+
+
+def test_an_unknown_table_label_with_its_colon_is_not_given_a_second_one():
+    from ingest.model import Block as B
+
+    table = B(kind="table", rows=(("Nombre de la buena práctica", "Registro único"), ("Resultados", "Menos robos."),
+                                  ("Consejos de la casa:", "Inscribir a todos.")))
+    (section,) = split_sections(_doc(table)).sections
+    assert section.fields["results"].endswith("Consejos de la casa: Inscribir a todos.")
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)

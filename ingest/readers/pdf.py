@@ -282,11 +282,23 @@ def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
 
 def _runs_on(last: Block | None, first: Block | None) -> bool:
     """Whether the first paragraph of a page goes on with the sentence the page before ended
-    with: that one stops without a full stop, colon or the like, and this one starts in lower case."""
+    with: that one stops without a full stop, colon or the like, and this one starts in lower
+    case; or that one stops on a lower-case word or a comma ("... el" / "Ministerio del Interior
+    rinde cuentas"; OCR may also capitalise a word) and this one's first line is no "Label: value"."""
     if last is None or first is None or last.kind != "paragraph" or first.kind != "paragraph":
         return False
     end, start = last.text.rstrip()[-1:], first.text.lstrip()[:1]
-    return bool(end) and end not in ".:;!?)»”\"" and start.islower()
+    if not end or end in ".:;!?)»”\"":
+        return False
+    if start.islower():
+        return True
+    head = first.text.lstrip().split("\n", 1)[0][:_LABEL_REACH]
+    last_word = last.text.rsplit(None, 1)[-1]
+    return ((end.islower() or end == ",") and start.isalpha() and ":" not in head
+            and not any(c in last_word for c in "/@"))  # a link or an address ends no sentence
+
+
+_LABEL_REACH = 80  # how far into a line a label's colon may lie
 
 
 def _metadata(meta: dict[str, Any]) -> dict[str, str]:
