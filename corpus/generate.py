@@ -34,7 +34,17 @@ Which reply gets which variation is decided once, when the reply is first render
 hash of its id, and kept in ``variants.json`` (written beside the gold file, committed). So adding
 or editing one reply never changes how another is rendered. (The replies rendered before that file
 existed had their variants from a hash rank among the replies of their layout at the time; those
-are the variants kept for them.)
+are the variants kept for them.) A variant key added later has a default (off) and is written to
+``variants.json`` only for a reply that sets it, so no other reply's line or file changes:
+``running_head`` (text, default empty) puts that line in the page header of every page and a page
+footer "Página N de M" / "Page N of M" (Word PAGE and NUMPAGES fields) in the reply's language; it
+is never chosen from the hash, only pinned by hand for a reply (a PDF exported from Word keeps both
+on every page).
+
+Besides the questionnaire's blocks a source may carry the extra matter a mission adds: ``intro``,
+paragraphs written after the cover note (and its page break) and before the first block heading,
+and ``annex``, a heading and paragraphs after the last section that belong to no section (e.g.
+"Anexo – Estadísticas"). Neither is in the gold file.
 
 Formats: ``docx``; ``pdf`` (the docx exported by LibreOffice); ``doc`` and ``rtf`` (LibreOffice
 conversions of the docx); ``scan`` (the PDF rasterised at 200 dpi, slightly rotated, noised and
@@ -74,6 +84,7 @@ Needs python-docx; for pdf/doc/rtf/scan also LibreOffice (soffice), and pikepdf,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import email.policy
 import hashlib
@@ -305,6 +316,7 @@ class LanguageText:
     attachment: str  # stem of the attached / zipped docx, {state} is replaced
     letter: str  # name of the cover letter in a zip
     mailbox: str  # local part of the mission's e-mail address
+    page_of: tuple[str, str] = ("Page ", " of ")  # page footer: "<a>N<b>M"
 
 
 TEXT: dict[str, LanguageText] = {
@@ -331,6 +343,7 @@ TEXT: dict[str, LanguageText] = {
         attachment="Respuesta_cuestionario_DPS_{state}",
         letter="nota_de_remision.txt",
         mailbox="mision",
+        page_of=("Página ", " de "),
     ),
     "en": LanguageText(
         title="Questionnaire “Best Practices and National Experiences in Public Security in the Americas”",
@@ -372,6 +385,7 @@ TEXT: dict[str, LanguageText] = {
         attachment="Resposta_questionario_DPS_{state}",
         letter="nota_de_encaminhamento.txt",
         mailbox="missao",
+        page_of=("Página ", " de "),
     ),
     "fr": LanguageText(
         title="Questionnaire « Meilleures pratiques et expériences nationales en matière de "
@@ -396,6 +410,7 @@ TEXT: dict[str, LanguageText] = {
         attachment="Reponse_questionnaire_DPS_{state}",
         letter="lettre_de_transmission.txt",
         mailbox="mission",
+        page_of=("Page ", " de "),
     ),
 }
 
@@ -446,6 +461,9 @@ class Reply:
     mailbox: str | None = None  # format mbox: the mailbox file's stem
     attach: str = "docx"  # eml/mbox: how the reply is attached (ATTACH_MODES)
     sender: str | None = None  # eml/mbox: the mission's e-mail address
+    intro: tuple[str, ...] = ()  # paragraphs before the first block heading (no section's)
+    annex_heading: str = ""  # heading of the matter after the last section (no section's)
+    annex: tuple[str, ...] = ()  # its paragraphs
 
     @property
     def filename(self) -> str:
@@ -498,6 +516,9 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
     empty = [s.title for s in sections if not (s.body or s.fields)]
     if empty:
         raise SourceError(f"section(s) without body or fields: {'; '.join(empty)}")
+    annex = data.get("annex")
+    if annex is not None and not (isinstance(annex, dict) and annex.get("heading") and annex.get("paragraphs")):
+        raise SourceError("annex must be {\"heading\": ..., \"paragraphs\": [...]}")
     mailbox = data.get("mailbox")
     if (data.get("format") == "mbox") != bool(mailbox) or (mailbox and not re.fullmatch(r"[a-z0-9-]+", mailbox)):
         raise SourceError("format mbox needs a mailbox ([a-z0-9-]+), other formats none")
@@ -516,6 +537,10 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
         mailbox=str(mailbox) if mailbox else None,
         attach=_choice({"attach": data.get("attach", "docx")}, "attach", ATTACH_MODES),
         sender=str(data["sender"]) if data.get("sender") else None,
+        intro=tuple(p for text in data.get("intro") or () for p in paragraphs_of(str(text))),
+        annex_heading=str((data.get("annex") or {}).get("heading") or ""),
+        annex=tuple(p for text in (data.get("annex") or {}).get("paragraphs") or ()
+                    for p in paragraphs_of(str(text))),
     )
 
 
@@ -557,6 +582,8 @@ class Variant:
     split_label: bool  # paragraph: one long label broken over two lines
     narrative_level: int  # narrative: heading level of the sections
     dash_headings: bool  # narrative: "Buena práctica – X" rather than "Buena práctica: X"
+    # Keys added later: defaults off, never chosen from the hash, written only when set.
+    running_head: str = ""  # page header line on every page, plus a "Página N de M" footer
 
 
 def digest(*parts: str) -> int:
@@ -606,9 +633,18 @@ def pinned_variants(replies: Sequence[Reply], path: Path) -> dict[str, Variant]:
     return variants
 
 
+def variant_fields(variant: Variant) -> dict[str, Any]:
+    """A variant as kept in ``variants.json``: later keys (those with a default) only when set."""
+    fields = asdict(variant)
+    for key, spec in Variant.__dataclass_fields__.items():
+        if spec.default is not dataclasses.MISSING and fields[key] == spec.default:
+            del fields[key]
+    return fields
+
+
 def write_variants(variants: dict[str, Variant], path: Path) -> bool:
     """Keep the variants in ``path``, one reply a line, by id; True when the file changed."""
-    lines = [f"  {json.dumps(rid)}: {json.dumps(asdict(v), ensure_ascii=False)}"
+    lines = [f"  {json.dumps(rid)}: {json.dumps(variant_fields(v), ensure_ascii=False)}"
              for rid, v in sorted(variants.items())]
     text = "{\n" + ",\n".join(lines) + "\n}\n"
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -774,6 +810,63 @@ def new_document(reply: Reply, variant: Variant) -> DocumentObject:
     return doc
 
 
+def add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, NUMPAGES) with the value shown until the document is laid out."""
+
+    def char(kind: str) -> None:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(element)
+
+    char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    char("separate")
+    paragraph.add_run(shown)
+    char("end")
+
+
+def add_page_marks(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    """Running head (the variant's text) and a "Página N de M" footer on every page."""
+    if not variant.running_head:
+        return
+    before, between = TEXT[reply.language].page_of
+    for section in doc.sections:
+        head = section.header.paragraphs[0]
+        head.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = head.add_run(variant.running_head)
+        run.italic = True
+        run.font.size = Pt(9)
+        foot = section.footer.paragraphs[0]
+        foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        foot.add_run(before)
+        add_field(foot, "PAGE", "1")
+        foot.add_run(between)
+        add_field(foot, "NUMPAGES", "1")
+        for run in foot.runs:
+            run.font.size = Pt(9)
+
+
+def add_intro(doc: DocumentObject, reply: Reply) -> None:
+    """The mission's introductory paragraphs before the first block heading."""
+    for paragraph in reply.intro:
+        add_text(doc.add_paragraph(), paragraph)
+
+
+def add_annex(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
+    """Matter after the last section: a heading like the reply's block headings, then paragraphs."""
+    if not reply.annex_heading:
+        return
+    if reply.layout == "narrative":
+        doc.add_heading(reply.annex_heading, level=variant.narrative_level)
+    else:
+        add_heading(doc, reply.annex_heading, 1, variant)
+    for paragraph in reply.annex:
+        add_text(doc.add_paragraph(), paragraph)
+
+
 def add_front_matter(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
     """Letterhead (some replies), document title and the cover note."""
     text = TEXT[reply.language]
@@ -937,8 +1030,11 @@ RENDERERS = {"table": render_table, "paragraph": render_paragraph, "narrative": 
 def build_docx(reply: Reply, variant: Variant) -> bytes:
     """The reply as .docx bytes, with zip entries stamped with the reply date."""
     doc = new_document(reply, variant)
+    add_page_marks(doc, reply, variant)
     add_front_matter(doc, reply, variant)
+    add_intro(doc, reply)
     RENDERERS[reply.layout](doc, reply, variant)
+    add_annex(doc, reply, variant)
     buffer = io.BytesIO()
     doc.save(buffer)
     return restamp_zip(buffer.getvalue(), reply.date)
