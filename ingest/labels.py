@@ -158,6 +158,18 @@ def _boilerplate(path: Path = DATA / "headings.toml") -> list[re.Pattern[str]]:
         return [re.compile(p) for p in tomllib.load(f)["boilerplate"]["patterns"]]
 
 
+@lru_cache(maxsize=4)
+def _annexes(path: Path = DATA / "headings.toml") -> list[re.Pattern[str]]:
+    with open(path, "rb") as f:
+        return [re.compile(p) for p in tomllib.load(f)["annex"]["patterns"]]
+
+
+def is_annex(line: str) -> bool:
+    """An annex's heading ("Anexo – Estadísticas seleccionadas", "Annex 2", "Appendix A")."""
+    folded = fold(squash(strip_numbering(line)))
+    return len(folded) <= 120 and any(p.match(folded) for p in _annexes())
+
+
 def is_boilerplate(line: str) -> bool:
     """A line of the questionnaire's own instructions ("Nota: Please highlight ...")."""
     folded = fold(squash(line))

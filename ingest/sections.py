@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
-                     match_heading, match_label, names_a_field, unquote)
+                     is_annex, match_heading, match_label, names_a_field, unquote)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, join_wrapped, squash, tidy
 
@@ -107,7 +107,14 @@ class _Builder:
         return self.current
 
     def _heading(self, ev: _Event) -> None:
-        if ev.title:
+        if ev.section_kind is None and is_annex(ev.value):
+            cur, name = self.current, self.last_field
+            if cur is not None and name and not cur.fields.get(name):  # a label's answer: "Anexo 2"
+                self._text(_Event("text", ev.page, value=ev.value), None)
+                return
+            self.current, self.pending, self.last_field = None, None, None  # the sections are over
+            self.cover.append(ev.value)
+        elif ev.title:
             draft = self._open(ev.section_kind)
             draft.title, declared = _split_declared(ev.title)
             if declared:
@@ -179,16 +186,19 @@ _FIRST_PLAN = re.compile(r"^(plan|plano|estrategia|strategie|strategy|politica|p
 
 
 # A heading's trailing "(Pilar 2)", "(Pillars 3 and 4)", or "(1 - Gestión de la seguridad pública)":
-# a pillar number, arabic or roman, then a dash or colon and the pillar's name.
+# a pillar number, arabic or roman, then a dash or colon and the pillar's name; or, after a dash,
+# "— Pilar 1" / "- Pillars 2 and 4 (Prevention)".
+_PILLAR_WORD = r"(?:pilar|pillar|pilier|piliers|pilares|pillars)\b"
 _TRAILING_PILLAR = re.compile(
-    r"\s*[(\[]\s*((?:pilar|pillar|pilier|piliers|pilares|pillars)\b[^)\]]*"
-    r"|(?:[1-5]|i{1,3}|iv|v)\s*[-–—:]\s*[^\W\d_][^)\]]*)[)\]]\s*$", re.I)
+    rf"\s*[(\[]\s*({_PILLAR_WORD}[^)\]]*"
+    r"|(?:[1-5]|i{1,3}|iv|v)\s*[-–—:]\s*[^\W\d_][^)\]]*)[)\]]\s*$"
+    rf"|\s+[-–—]\s+({_PILLAR_WORD}\s*(?:[1-5]|[ivx]{{1,4}})\b.*)$", re.I)
 
 
 def _split_declared(title: str) -> tuple[str, str]:
     """"Mediación escolar (Pilares 2 y 4)" -> ("Mediación escolar", "Pilares 2 y 4")."""
     m = _TRAILING_PILLAR.search(title)
-    return (unquote(title[:m.start()]), m.group(1).strip()) if m else (title, "")
+    return (unquote(title[:m.start()]), (m.group(1) or m.group(2)).strip()) if m else (title, "")
 
 
 def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
@@ -216,6 +226,8 @@ def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not is_boilerplate(ln)]
     if len(lines) == 1 and len(lines[0]) <= 120 and not match_label(lines[0], alone_ok=False):
         heading = match_heading(lines[0], strict=True)
+        if heading is None and is_annex(lines[0]):
+            heading = HeadingMatch(None, "")
         if heading is not None:
             yield _Event("heading", page, value=lines[0], section_kind=heading.kind, title=heading.title)
             return
@@ -297,18 +309,26 @@ def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
 
 def _table_events(block: Block) -> Iterator[_Event]:
     last_page = block.last_page or block.page
+    name: str | None = None  # the field of the last labelled row
+    before = ""  # the last value given
     for n, row in enumerate(block.rows):
         page = block.page if n < len(block.rows) // 2 or last_page is None else last_page
         cells = [c.strip() for c in row]
         label, value = cells[0], "\n".join(c for c in cells[1:] if c)
-        name = match_cell_label(label) if len(cells) > 1 and label and not value else None
-        if name is not None:  # a questionnaire row left empty ("Other relevant information" | "")
+        empty = match_cell_label(label) if len(cells) > 1 and label and not value else None
+        if empty is not None:  # a questionnaire row left empty ("Other relevant information" | "")
+            name = empty
             yield _Event("field", page, field=name, value="")
             continue
         if len(cells) > 1 and not label:  # the value goes on (e.g. over a page break)
-            yield _Event("text", page, value=value)
+            if name == "institution":  # its contact lines go on: "Teléfono/Fax: ..."
+                yield from _institution_events(value, page, opening=False)
+            else:
+                yield _Event("text", page, value=value, new_paragraph=not _goes_on(before, value))
+            before = value
             continue
         if len(cells) == 1 or len(set(c for c in cells if c)) == 1:
+            name = None
             yield from _paragraph_events(next(c for c in cells if c), page)
             continue
         name = match_cell_label(label)
@@ -320,6 +340,17 @@ def _table_events(block: Block) -> Iterator[_Event]:
             yield from _institution_events(value, page)
         else:
             yield _Event("field", page, field=name, value=value)
+        before = value
+
+
+def _goes_on(before: str, after: str) -> bool:
+    """Whether ``after`` goes on with the sentence ``before`` left unfinished (a cell cut by a
+    page break): no full stop or the like before, a lower-case word after, not a list item."""
+    return (bool(before) and not before.rstrip().endswith(_SENTENCE_ENDS) and after[:1].islower()
+            and not _LIST_ITEM.match(after))
+
+
+_LIST_ITEM = re.compile(r"^(?:[a-h]|[ivx]{1,4}|\d{1,2})[.)]\s")
 
 
 def _label_tail(label: str) -> bool:
@@ -327,8 +358,11 @@ def _label_tail(label: str) -> bool:
     return len(label.split()) <= 3 and (label.endswith(":") or label[:1].islower())
 
 
-def _institution_events(value: str, page: int | None) -> Iterator[_Event]:
-    yield _Event("field", page, field="institution", value="")
+def _institution_events(value: str, page: int | None, *, opening: bool = True) -> Iterator[_Event]:
+    """The lines of a "Responsible institution" cell: its sub-labels (name, person, title, phone,
+    e-mail) as fields; ``opening=False`` for the rest of a cell continued on the next page."""
+    if opening:
+        yield _Event("field", page, field="institution", value="")
     for line in (ln.strip() for ln in value.split("\n")):
         if not line:
             continue

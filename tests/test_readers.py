@@ -108,6 +108,7 @@ def test_pdf_paragraph_gap_sits_between_line_gaps_and_paragraph_gaps():
     assert 4.2 < _paragraph_gap(ocr, 12.9) < 11.4
     assert _paragraph_gap([3.5, 3.7, 3.9, 3.6], 11.0) == pytest.approx(3.65 * 1.8)  # one paragraph: no jump, as before
     assert _paragraph_gap([13.7] * 5, 11.0) > 13.7  # only paragraph-sized gaps: kept together, as before
+    assert _paragraph_gap([700.0], 11.0) == 33.0  # a page of tables: its running head and its foot
     assert 3.7 < _paragraph_gap([3.7] * 9 + [13.7] * 4 + [30.0] * 2, 11.0) < 13.7  # and gaps before headings
     assert _paragraph_gap([], 11.0) == 4.0
 

@@ -144,6 +144,38 @@ def test_an_unknown_table_label_with_its_colon_is_not_given_a_second_one():
     assert section.fields["results"].endswith("Consejos de la casa: Inscribir a todos.")
 
 
+def test_a_table_cell_cut_by_a_page_break_goes_on_and_so_do_its_contact_lines():
+    table = Block(kind="table", rows=(
+        ("Nombre de la lección aprendida", "Contenedores en Manzanillo"),
+        ("Institución responsable", "Nombre de la institución: Servicio Nacional Aeronaval\n"
+                                    "Persona a cargo: Cap. Ana Ríos\n(Cargo): Jefa de la Unidad Conjunta"),
+        ("", "Teléfono/Fax: (507) 433-9500\nCorreo electrónico: ucp@aeronaval.gob.pa"),  # the next page
+        ("Problema/logro", "En 2022 se hallaron drogas en las"),
+        ("", "cargas de 14 contenedores."),
+        ("", "b) Se reforzó el control."),  # a list item, not the sentence going on
+    ))
+    (section,) = split_sections(_doc(table, fmt=Format.PDF)).sections
+    assert (section.job_title, section.phone, section.email) == (
+        "Jefa de la Unidad Conjunta", "(507) 433-9500", "ucp@aeronaval.gob.pa")
+    assert section.fields["problem"] == ("En 2022 se hallaron drogas en las cargas de 14 contenedores.\n\n"
+                                         "b) Se reforzó el control.")
+
+
+def test_an_annex_closes_the_last_section_and_a_dash_can_bring_the_pillar():
+    doc = _doc(H("Respuesta del Perú"), P("Nota."),
+               H("Buena práctica: SUCAMEC en Línea: registro de empresas — Pilar 1"), P("Uno."),
+               P("Otra información relevante: Ley 28879."),
+               H("Annex – Selected statistics"), P("Homicides per 100,000: 2019, 25.0."))
+    result = split_sections(doc)
+    (section,) = result.sections
+    assert (section.title, section.declared_pillar) == ("SUCAMEC en Línea: registro de empresas", "Pilar 1")
+    assert section.fields["other"] == "Ley 28879." and "Homicides" not in section.text
+    assert "Homicides per 100,000" in result.cover_text
+    answer = _doc(P("Nombre del programa: Barrio Seguro\nEnlace electrónico"), P("Anexo 2"))
+    (program,) = split_sections(answer).sections
+    assert program.fields["link"] == "Anexo 2"  # a label's answer, not an annex
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)
@@ -229,7 +261,7 @@ def test_table_rows_left_empty_and_continuations_that_look_like_labels():
         ("Other relevant\ninformation", ""),  # a row left empty is not text of the row before
     ))
     (section,) = split_sections(_doc(table, fmt=Format.PDF)).sections
-    assert section.fields["threats"] == ("Homicide among young men and the\n\n"
+    assert section.fields["threats"] == ("Homicide among young men and the "  # one sentence, one paragraph
                                          "situation of the prisons: 4,000 inmates on remand.")
     assert section.fields["evaluation"] == "Trainees are assessed by examination and practical exercises in the field."
     assert section.fields["link"] == "Copy attached (Annex 1)."

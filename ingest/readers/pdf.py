@@ -218,13 +218,17 @@ def _paragraph_gap(gaps: list[float], body: float) -> float:
     The smallest gaps are those between the lines of a paragraph. Where the sorted gaps first jump
     by more than a quarter of the body size (OCR's line gaps vary by a few points), the middle of
     that jump; larger gaps (between paragraphs, before a heading) lie above it. With no such jump,
-    1.8 times the median gap (at least 4 pt). The median alone fails on a page of many short
+    1.8 times the median gap (at least 4 pt, at most three body sizes). The median alone fails on a page of many short
     paragraphs: it is then a paragraph gap, and the paragraphs ran together."""
     ordered = sorted(gaps)
     for low, high in zip(ordered, ordered[1:]):
         if high - low > 0.25 * body:
             return max((low + high) / 2, 4.0)
-    return max(statistics.median(ordered) * 1.8, 4.0) if ordered else 4.0
+    usual = max(statistics.median(ordered) * 1.8, 4.0) if ordered else 4.0
+    return min(usual, _NEVER_INSIDE * body)  # a page's only gap may be from its head to its foot
+
+
+_NEVER_INSIDE = 3.0  # no paragraph has a gap of three lines (in body sizes) between two of its lines
 
 
 # "3", "- 3 -", "Página 3 de 7", "Page 3 of 7", "p. 3", "3/7", "Pág. 3" (on a line of its own).
