@@ -169,3 +169,16 @@ def test_running_lines_need_to_repeat_and_page_numbers_to_be_alone():
     assert [[b.text for b in blocks] for blocks in pages] == [
         ["Ministerio de Seguridad", "Texto 1."], ["Texto 2."], ["Texto 3."],
         ["Anexo", "Cuadro 2: 45 casos", "Total 2019"]]
+
+
+def test_pdf_table_cell_keeps_its_paragraphs_apart():
+    from ingest.readers.pdf import _cell_text, _Line
+
+    def line(top, text):
+        return _Line(top=top, bottom=top + 11, x0=0, text=text, size=11, bold=False)
+
+    cell = [line(0, "First paragraph that wraps"), line(14, "onto a second line."),
+            line(36, "Second paragraph, after a gap."), line(50, "- an item")]
+    assert _cell_text(cell) == ("First paragraph that wraps\nonto a second line.\n\n"
+                                "Second paragraph, after a gap.\n- an item")
+    assert _cell_text(cell[:2]) == "First paragraph that wraps\nonto a second line."

@@ -153,10 +153,23 @@ def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...
         texts = []
         for cell in cells:
             inside = [w for w in words if _inside(w, cell)]
-            texts.append(_UNWRAP_HYPHEN.sub("-", "\n".join(ln.text for ln in _lines(inside))))
+            texts.append(_UNWRAP_HYPHEN.sub("-", _cell_text(_lines(inside))))
         if any(t.strip() for t in texts):
             rows.append(tuple(texts))
     return tuple(rows)
+
+
+def _cell_text(lines: list[_Line]) -> str:
+    """A table cell's lines: a blank line where a gap as wide as a paragraph's parts them, a line
+    break elsewhere (a wrapped line, or an item of a list set line by line)."""
+    if len(lines) < 3:
+        return "\n".join(ln.text for ln in lines)
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+    new_paragraph = _paragraph_gap(gaps, statistics.median(ln.size for ln in lines))
+    out = lines[0].text
+    for gap, line in zip(gaps, lines[1:]):
+        out += ("\n\n" if gap > new_paragraph else "\n") + line.text
+    return out
 
 
 def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
