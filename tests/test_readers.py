@@ -182,3 +182,53 @@ def test_pdf_table_cell_keeps_its_paragraphs_apart():
     assert _cell_text(cell) == ("First paragraph that wraps\nonto a second line.\n\n"
                                 "Second paragraph, after a gap.\n- an item")
     assert _cell_text(cell[:2]) == "First paragraph that wraps\nonto a second line."
+
+
+def test_docx_reads_tracked_insertions_and_content_controls(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def element(tag, text=None, **attrs):
+        e = OxmlElement(tag)
+        for k, v in attrs.items():
+            e.set(qn(k), v)
+        if text is not None:
+            e.text = text
+            e.set(qn("xml:space"), "preserve")
+        return e
+
+    def run(text, tag="w:t"):
+        r = element("w:r")
+        r.append(element(tag, text))
+        return r
+
+    def wrap(child):  # into a content control, as a template's form field
+        control, content = element("w:sdt"), element("w:sdtContent")
+        control.append(content)
+        child.addprevious(control)
+        content.append(child)
+
+    d = docx.Document()
+    p = d.add_paragraph("Población objetivo: jóvenes ")
+    inserted = element("w:ins", **{"w:id": "1", "w:author": "MRE", "w:date": "2020-05-04T00:00:00Z"})
+    inserted.append(run("de 15 a 24 años "))
+    deleted = element("w:del", **{"w:id": "2", "w:author": "MRE", "w:date": "2020-05-04T00:00:00Z"})
+    deleted.append(run("de todo el país ", "w:delText"))
+    p._p.append(inserted)
+    p._p.append(deleted)
+    p.add_run("de Santiago.")
+    wrap(d.add_paragraph("Líneas de acción: talleres.")._p)
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Resultados"
+    answer = table.cell(0, 1)._tc.find(qn("w:p"))
+    wrap(answer)
+    answer.append(run("Menos robos."))
+    path = tmp_path / "tracked.docx"
+    d.save(path)
+
+    doc = read_document(path)
+    texts = [b.text for b in doc.blocks]
+    assert texts[0] == "Población objetivo: jóvenes de 15 a 24 años de Santiago."  # inserted kept, deleted not
+    assert texts[1] == "Líneas de acción: talleres."  # inside a content control
+    assert doc.blocks[2].rows == (("Resultados", "Menos robos."),)

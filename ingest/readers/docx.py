@@ -2,12 +2,14 @@
 
 Headings (by style or outline level) become ``heading`` blocks; tables keep their rows, with
 horizontally merged cells given once, line breaks inside cells kept as newlines and nested
-tables flattened into their cell's text as ``a | b`` lines. The only module importing python-docx.
+tables flattened into their cell's text as ``a | b`` lines. Text inside content controls and
+tracked insertions is read; tracked deletions are not. The only module importing python-docx.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -40,13 +42,13 @@ def _check_package(path: Path) -> None:
 
 
 def _iter_blocks(document: Any) -> Iterator[Block]:
-    for item in document.iter_inner_content():
+    for item in _inner(document.element.body, document._body):
         if item.__class__.__name__ == "Table":
             rows = _table_rows(item)
             if rows:
                 yield Block(kind="table", rows=rows, text="\n".join(" | ".join(r) for r in rows))
             continue
-        text = item.text.strip()
+        text = _text(item).strip()
         if not text:
             continue
         level = _heading_level(item)
@@ -54,6 +56,49 @@ def _iter_blocks(document: Any) -> Iterator[Block]:
             yield Block(kind="heading", text=text, level=level)
         else:
             yield Block(kind="paragraph", text=text, level=_list_level(item))
+
+
+def _inner(element: Any, parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of a body or a cell in document order, with those inside content
+    controls (``w:sdt``, as in a questionnaire template's form fields), which python-docx's
+    ``iter_inner_content`` passes over."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+        elif child.tag in (qn("w:sdt"), qn("w:customXml")):
+            content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
+            if content is not None:
+                yield from _inner(content, parent)
+
+
+def _text(paragraph: Any) -> str:
+    """A paragraph's text as the reader sees it: with the text of tracked insertions, hyperlinks,
+    fields and inline content controls, without tracked deletions or a move's old place (python-docx's
+    ``text`` leaves out inserted text). A text box's own paragraphs are not the paragraph's."""
+    out = []
+    for node in _text_nodes()(paragraph._p):
+        name = node.tag.rsplit("}", 1)[-1]
+        out.append(node.text or "" if name == "t" else "\t" if name == "tab" else "\n")
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _text_nodes() -> Any:
+    """The XPath of a paragraph's text, tab and break nodes (compiled once, on first use)."""
+    from lxml import etree
+
+    return etree.XPath(
+        "./descendant::*[(self::w:t or self::w:tab or self::w:br or self::w:cr)"
+        " and not(ancestor::w:pPr) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)"
+        " and not(ancestor::mc:Fallback)]",
+        namespaces={"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"})
 
 
 def _heading_level(paragraph: Any) -> int:
@@ -92,11 +137,11 @@ def _cell_text(cell: Any) -> str:
     """A cell's paragraphs, a blank line between two (as in a field's text); a table nested in the
     cell as one part, a line per row."""
     parts = []
-    for item in cell.iter_inner_content():
+    for item in _inner(cell._tc, cell):
         if item.__class__.__name__ == "Table":
             parts.append("\n".join(" | ".join(r) for r in _table_rows(item)))
-        elif item.text.strip():
-            parts.append(item.text.strip())
+        elif _text(item).strip():
+            parts.append(_text(item).strip())
     return "\n\n".join(parts)
 
 
