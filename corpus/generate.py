@@ -39,7 +39,12 @@ are the variants kept for them.) A variant key added later has a default (off) a
 ``running_head`` (text, default empty) puts that line in the page header of every page and a page
 footer "Página N de M" / "Page N of M" (Word PAGE and NUMPAGES fields) in the reply's language; it
 is never chosen from the hash, only pinned by hand for a reply (a PDF exported from Word keeps both
-on every page).
+on every page). Later keys of the same kind use Word's own features: ``tracked_changes`` (reviewers
+"A; B"; a source's ``{+..+}``/``{-..-}`` stay unaccepted insertions/deletions), ``content_controls``
+(answers in block-level w:sdt), ``auto_numbering`` (block headings and list items numbered from
+numbering.xml), ``comments_column`` (table: a third column with a section's ``comments``),
+``merged_labels`` (table: label cells merged vertically over one row per answer paragraph) and
+``letterhead_box`` (letterhead in a text box). ``[^..]`` in a source text is a Word footnote.
 
 Besides the questionnaire's blocks a source may carry the extra matter a mission adds: ``intro``,
 paragraphs written after the cover note (and its page break) and before the first block heading,
@@ -441,6 +446,7 @@ class Section:
     pillars: tuple[int, ...] = ()
     themes: tuple[str, ...] = ()
     heading: str | None = None
+    comments: dict[str, str] = field(default_factory=dict)  # table "comments" column: field -> text
 
 
 @dataclass(frozen=True)
@@ -502,6 +508,7 @@ def parse_section(data: dict[str, Any], kind: str | None = None) -> Section:
         pillars=tuple(int(p) for p in data.get("pillars") or ()),
         themes=tuple(str(t) for t in data.get("themes") or ()),
         heading=str(data["heading"]) if data.get("heading") else None,
+        comments={str(k): str(v) for k, v in (data.get("comments") or {}).items()},
     )
 
 
@@ -584,6 +591,12 @@ class Variant:
     dash_headings: bool  # narrative: "Buena práctica – X" rather than "Buena práctica: X"
     # Keys added later: defaults off, never chosen from the hash, written only when set.
     running_head: str = ""  # page header line on every page, plus a "Página N de M" footer
+    tracked_changes: str = ""  # "Reviewer A; Reviewer B": {+..+} left as A's insertions, {-..-} as B's deletions
+    content_controls: bool = False  # answers inside block-level content controls (w:sdt), as in a template
+    auto_numbering: bool = False  # block headings and "1) "/"- " list items numbered by Word (numbering.xml)
+    comments_column: str = ""  # table: a third column with this header, holding the section's "comments"
+    merged_labels: bool = False  # table: one row per value paragraph / sub-label, label cell merged vertically
+    letterhead_box: str = ""  # the mission's letterhead (lines) in a text box at the top of the first page
 
 
 def digest(*parts: str) -> int:
@@ -720,6 +733,8 @@ def entries_for(reply: Reply, section: Section, keep_blank: bool) -> list[Entry]
 
 
 def block_prefix(kind: str, variant: Variant) -> str:
+    if variant.auto_numbering:
+        return ""
     table = {"letters": BLOCK_LETTERS, "roman": BLOCK_ROMAN}.get(variant.numbering)
     return f"{table[kind]} " if table else ""
 
@@ -749,8 +764,236 @@ def headed_sections(reply: Reply, variant: Variant) -> Iterator[tuple[list[tuple
 # --------------------------------------------------------------------------------------------------
 
 
+# Word-feature markup inside a source text: "{+text+}" a tracked insertion, "{-text-}" a tracked
+# deletion (left unaccepted when the reply's variant names reviewers in ``tracked_changes``, else
+# rendered accepted), "[^text]" a footnote. The gold text is the accepted text without footnotes.
+MARKUP_RE = re.compile(r"\{\+(.*?)\+\}|\{-(.*?)-\}|\[\^(.*?)\]", re.DOTALL)
+LIST_ITEM_RE = re.compile(r"(\d+\)|\d+\.|[-–•])\s+")
+FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+NUMBER_FORMATS = {  # list kind -> (abstractNumId, numFmt, lvlText, left indent, hanging)
+    "roman": (90, "upperRoman", "%1.", 567, 567),
+    "decimal)": (91, "decimal", "%1)", 720, 360),
+    "decimal.": (92, "decimal", "%1.", 720, 360),
+    "bullet": (93, "bullet", "•", 720, 360),
+}
+
+
+def clean_text(text: str) -> str:
+    """A source text as the reader sees it: insertions accepted, deletions and footnotes out."""
+    return MARKUP_RE.sub(lambda m: m.group(1) if m.group(1) is not None else "", text)
+
+
+@dataclass
+class WordFeatures:
+    """State of the Word-feature variants while one document is built."""
+
+    doc: DocumentObject
+    reply: Reply
+    variant: Variant
+    footnotes: list[str] = field(default_factory=list)
+    next_id: int = 100
+    next_num: int = 900
+    abstracts: set[str] = field(default_factory=set)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def new_num(self, kind: str, start: int = 1) -> int:
+        """A w:num of the list kind, restarting at ``start``."""
+        numbering = self.doc.part.numbering_part.element
+        abstract_id, fmt, text, left, hanging = NUMBER_FORMATS[kind]
+        if kind not in self.abstracts:
+            self.abstracts.add(kind)
+            abstract = OxmlElement("w:abstractNum")
+            abstract.set(qn("w:abstractNumId"), str(abstract_id))
+            multi = OxmlElement("w:multiLevelType")
+            multi.set(qn("w:val"), "singleLevel")
+            abstract.append(multi)
+            lvl = OxmlElement("w:lvl")
+            lvl.set(qn("w:ilvl"), "0")
+            for tag, value in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text), ("w:lvlJc", "left")):
+                element = OxmlElement(tag)
+                element.set(qn("w:val"), value)
+                lvl.append(element)
+            ppr = OxmlElement("w:pPr")
+            ind = OxmlElement("w:ind")
+            ind.set(qn("w:left"), str(left))
+            ind.set(qn("w:hanging"), str(hanging))
+            ppr.append(ind)
+            lvl.append(ppr)
+            abstract.append(lvl)
+            first_num = numbering.find(qn("w:num"))
+            if first_num is not None:
+                first_num.addprevious(abstract)
+            else:
+                numbering.append(abstract)
+        self.next_num += 1
+        num = OxmlElement("w:num")
+        num.set(qn("w:numId"), str(self.next_num))
+        ref = OxmlElement("w:abstractNumId")
+        ref.set(qn("w:val"), str(abstract_id))
+        num.append(ref)
+        override = OxmlElement("w:lvlOverride")
+        override.set(qn("w:ilvl"), "0")
+        start_el = OxmlElement("w:startOverride")
+        start_el.set(qn("w:val"), str(start))
+        override.append(start_el)
+        num.append(override)
+        numbering.append(num)
+        return self.next_num
+
+
+FEATURES: WordFeatures | None = None  # set by build_docx while a document is built
+
+
+def number_paragraph(paragraph: Paragraph, num_id: int) -> None:
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = 0
+    num_pr.get_or_add_numId().val = num_id
+
+
+class ListState:
+    """The list a run of value paragraphs is in (auto_numbering): a new list restarts at 1."""
+
+    def __init__(self) -> None:
+        self.kind = ""
+        self.num = 0
+
+    def item(self, paragraph: Paragraph, text: str) -> str:
+        """Number the paragraph if the text is a list item; returns the text without its marker."""
+        if FEATURES is None or not FEATURES.variant.auto_numbering:
+            return text
+        match = LIST_ITEM_RE.match(text)
+        if not match:
+            self.kind = ""
+            return text
+        marker = match.group(1)
+        kind = "bullet" if marker in "-–•" else "decimal" + marker[-1]
+        if kind != self.kind:
+            self.kind, self.num = kind, FEATURES.new_num(kind)
+        number_paragraph(paragraph, self.num)
+        return text[match.end():]
+
+
+def wrap_sdt(paragraphs: Sequence[Paragraph], alias: str, tag: str) -> None:
+    """Move the paragraphs into one block-level content control (a template's form field)."""
+    if FEATURES is None or not paragraphs:
+        return
+    sdt = OxmlElement("w:sdt")
+    pr = OxmlElement("w:sdtPr")
+    for name, value in (("w:alias", alias), ("w:tag", tag), ("w:id", str(FEATURES.new_id()))):
+        element = OxmlElement(name)
+        element.set(qn("w:val"), value)
+        pr.append(element)
+    content = OxmlElement("w:sdtContent")
+    paragraphs[0]._p.addprevious(sdt)
+    for paragraph in paragraphs:
+        content.append(paragraph._p)
+    sdt.append(pr)
+    sdt.append(content)
+
+
+def add_marked_text(paragraph: Paragraph, text: str, bold: bool) -> None:
+    """add_text for a text with markup: tracked insertions/deletions and footnote references."""
+    tracked = FEATURES is not None and FEATURES.variant.tracked_changes
+    authors = [a.strip() for a in (FEATURES.variant.tracked_changes if tracked else "").split(";")]
+    stamp = f"{FEATURES.reply.date - dt.timedelta(days=3):%Y-%m-%d}T16:20:00Z" if FEATURES else ""
+    pos = 0
+    for match in MARKUP_RE.finditer(text):
+        if match.start() > pos:
+            add_text(paragraph, text[pos:match.start()], bold)
+        inserted, deleted, note = match.groups()
+        if inserted is not None and not tracked:
+            add_text(paragraph, inserted, bold)
+        elif inserted is not None or (deleted is not None and tracked):
+            assert FEATURES is not None
+            wrapper = OxmlElement("w:ins" if inserted is not None else "w:del")
+            wrapper.set(qn("w:id"), str(FEATURES.new_id()))
+            wrapper.set(qn("w:author"), authors[0] if inserted is not None else authors[-1])
+            wrapper.set(qn("w:date"), stamp)
+            run = paragraph.add_run()
+            run.bold = bold or None
+            element = OxmlElement("w:t" if inserted is not None else "w:delText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = inserted if inserted is not None else deleted
+            run._r.append(element)
+            run._r.addprevious(wrapper)
+            wrapper.append(run._r)
+        elif note is not None and FEATURES is not None:
+            FEATURES.footnotes.append(note)
+            run = paragraph.add_run()
+            rpr = run._r.get_or_add_rPr()
+            valign = OxmlElement("w:vertAlign")
+            valign.set(qn("w:val"), "superscript")
+            rpr.append(valign)
+            ref = OxmlElement("w:footnoteReference")
+            ref.set(qn("w:id"), str(len(FEATURES.footnotes)))
+            run._r.append(ref)
+        pos = match.end()
+    if pos < len(text):
+        add_text(paragraph, text[pos:], bold)
+
+
+def footnotes_xml(notes: Sequence[str]) -> bytes:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    def esc(t: str) -> str:
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    parts = [
+        f'<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
+        f'<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>',
+    ]
+    for i, note in enumerate(notes, 1):
+        parts.append(
+            f'<w:footnote w:id="{i}"><w:p><w:pPr><w:spacing w:after="0"/></w:pPr>'
+            f'<w:r><w:rPr><w:vertAlign w:val="superscript"/><w:sz w:val="18"/></w:rPr><w:footnoteRef/></w:r>'
+            f'<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> {esc(note)}</w:t></w:r></w:p></w:footnote>'
+        )
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:footnotes xmlns:w="{w}">'
+            + "".join(parts) + "</w:footnotes>").encode()
+
+
+def add_footnotes_part(doc: DocumentObject, notes: Sequence[str]) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_CT, footnotes_xml(notes), doc.part.package)
+    doc.part.relate_to(part, RT.FOOTNOTES)
+
+
+def add_letterhead_box(doc: DocumentObject, lines: str) -> None:
+    """The mission's letterhead in a (VML) text box anchored in the first paragraph."""
+    from docx.oxml import parse_xml
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    def esc(t: str) -> str:
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    inner = "".join(
+        f'<w:p><w:pPr><w:jc w:val="center"/><w:spacing w:after="0"/></w:pPr><w:r><w:rPr>'
+        f'{"<w:b/>" if i == 0 else ""}<w:sz w:val="{20 if i else 24}"/></w:rPr>'
+        f'<w:t xml:space="preserve">{esc(line)}</w:t></w:r></w:p>'
+        for i, line in enumerate(lines.split("\n"))
+    )
+    run = parse_xml(
+        f'<w:r xmlns:w="{w}" xmlns:v="urn:schemas-microsoft-com:vml" '
+        f'xmlns:o="urn:schemas-microsoft-com:office:office"><w:pict>'
+        f'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+        f'<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        f'<v:shape id="MissionLetterhead" o:spid="_x0000_s1025" type="#_x0000_t202" '
+        f'style="width:440pt;height:{18 + 15 * lines.count(chr(10))}pt" strokecolor="#1f3864" strokeweight="1pt">'
+        f'<v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape></w:pict></w:r>'
+    )
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph._p.append(run)
+
+
 def add_text(paragraph: Paragraph, text: str, bold: bool = False) -> None:
     """Append text to a paragraph; newlines inside become line breaks."""
+    if MARKUP_RE.search(text):
+        add_marked_text(paragraph, text, bold)
+        return
     for i, line in enumerate(text.split("\n")):
         run = paragraph.add_run()
         if i:
@@ -762,10 +1005,11 @@ def add_text(paragraph: Paragraph, text: str, bold: bool = False) -> None:
 def fill_cell(cell: _Cell, paragraphs: Sequence[str], bold: bool = False, lines: bool = False) -> None:
     """Write paragraphs into a cell (or, with lines, one paragraph of line-broken lines)."""
     texts = ["\n".join(paragraphs)] if lines else list(paragraphs)
+    state = ListState()
     for i, text in enumerate(texts or [""]):
         paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
         paragraph.paragraph_format.space_after = Pt(3)
-        add_text(paragraph, text, bold)
+        add_text(paragraph, text if lines else state.item(paragraph, text), bold)
 
 
 def shade(cell: _Cell, fill: str = "D9D9D9") -> None:
@@ -776,16 +1020,19 @@ def shade(cell: _Cell, fill: str = "D9D9D9") -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
-def add_heading(doc: DocumentObject, text: str, level: int, variant: Variant) -> None:
-    """A block heading: a Word heading style or a bold paragraph, depending on the reply."""
+def add_heading(doc: DocumentObject, text: str, level: int, variant: Variant, kind: str = "") -> None:
+    """A block heading: a Word heading style or a bold paragraph, depending on the reply; with
+    auto_numbering a block heading gets its questionnaire number (I.-IV.) from Word's numbering."""
     if variant.heading_level:
-        doc.add_paragraph(text, style=f"Heading {variant.heading_level + level - 1}")
-        return
-    paragraph = doc.add_paragraph()
-    paragraph.paragraph_format.space_before = Pt(12 if level == 1 else 6)
-    run = paragraph.add_run(text)
-    run.bold = True
-    run.italic = level > 1 or None
+        paragraph = doc.add_paragraph(text, style=f"Heading {variant.heading_level + level - 1}")
+    else:
+        paragraph = doc.add_paragraph()
+        paragraph.paragraph_format.space_before = Pt(12 if level == 1 else 6)
+        run = paragraph.add_run(text)
+        run.bold = True
+        run.italic = level > 1 or None
+    if variant.auto_numbering and level == 1 and kind and FEATURES is not None:
+        number_paragraph(paragraph, FEATURES.new_num("roman", KINDS.index(kind) + 1))
 
 
 def new_document(reply: Reply, variant: Variant) -> DocumentObject:
@@ -870,6 +1117,8 @@ def add_annex(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
 def add_front_matter(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
     """Letterhead (some replies), document title and the cover note."""
     text = TEXT[reply.language]
+    if variant.letterhead_box:
+        add_letterhead_box(doc, variant.letterhead_box)
     if variant.letterhead:
         for line, bold in ((reply.as_written.upper(), True), (text.mission, False)):
             paragraph = doc.add_paragraph()
@@ -898,12 +1147,20 @@ class Row:
     label: str
     paragraphs: tuple[str, ...]
     lines: bool = False
+    merge_up: bool = False  # merged_labels: the label cell continues the one above
+    comment: str = ""  # comments_column: the third cell
+    key: str = ""  # the entry's key, for the content control's tag
 
 
 def table_rows(entry: Entry, reply: Reply, variant: Variant) -> list[Row]:
     """Rows for one entry; continuation replies spill extra paragraphs and keep empty rows."""
     colon = TEXT[reply.language].colon if variant.label_colon else ""
     label = f"{entry.label}{colon}"
+    if variant.merged_labels and len(entry.paragraphs) > 1:
+        return [Row(label if i == 0 else "", (p,), merge_up=i > 0, key=entry.key)
+                for i, p in enumerate(entry.paragraphs)]
+    if variant.content_controls:
+        return [Row(label, entry.paragraphs, entry.sublabels, key=entry.key)]
     if entry.sublabels or not variant.continuation_rows:
         return [Row(label, entry.paragraphs, entry.sublabels)]
     rows = [Row(label, entry.paragraphs[:1])]
@@ -914,18 +1171,34 @@ def table_rows(entry: Entry, reply: Reply, variant: Variant) -> list[Row]:
 
 
 def add_form_table(doc: DocumentObject, header: str, rows: Sequence[Row], variant: Variant) -> None:
-    """The questionnaire's two-column table with a merged, shaded header row."""
-    table = doc.add_table(rows=1, cols=2)
+    """The questionnaire's two-column table with a merged, shaded header row (a third "comments"
+    column with its own header cell when the variant has one)."""
+    three = bool(variant.comments_column)
+    table = doc.add_table(rows=1, cols=3 if three else 2)
     table.style = "Table Grid"
     table.autofit = False
     merged = table.rows[0].cells[0].merge(table.rows[0].cells[1])
     fill_cell(merged, [header], bold=True)
     shade(merged)
+    if three:
+        fill_cell(table.rows[0].cells[2], [variant.comments_column], bold=True)
+        shade(table.rows[0].cells[2])
+    previous_label = None
     for row in rows:
-        label_cell, value_cell = table.add_row().cells
-        fill_cell(label_cell, [row.label] if row.label else [], bold=variant.bold_labels)
+        cells = table.add_row().cells
+        label_cell, value_cell = cells[0], cells[1]
+        if row.merge_up and previous_label is not None:
+            previous_label = previous_label.merge(label_cell)
+        else:
+            fill_cell(label_cell, [row.label] if row.label else [], bold=variant.bold_labels)
+            previous_label = label_cell
         fill_cell(value_cell, row.paragraphs, lines=row.lines)
-    for column, width in zip(table.columns, (Cm(5.5), Cm(11.0)), strict=True):
+        if variant.content_controls and row.paragraphs and not row.lines:
+            wrap_sdt(value_cell.paragraphs, row.label.rstrip(" :"), row.key)
+        if three:
+            fill_cell(cells[2], [row.comment] if row.comment else [])
+    widths = (Cm(4.5), Cm(8.5), Cm(3.5)) if three else (Cm(5.5), Cm(11.0))
+    for column, width in zip(table.columns, widths, strict=True):
         column.width = width
         for cell in column.cells:
             cell.width = width
@@ -935,10 +1208,14 @@ def render_table(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
     text = TEXT[reply.language]
     for headings, section in headed_sections(reply, variant):
         for heading, level in headings:
-            add_heading(doc, heading, level, variant)
-        rows = [
-            row for entry in entries_for(reply, section, True) for row in table_rows(entry, reply, variant)
-        ]
+            add_heading(doc, heading, level, variant, section.kind)
+        rows = []
+        for entry in entries_for(reply, section, True):
+            entry_rows = table_rows(entry, reply, variant)
+            comment = section.comments.get(entry.key.split(".", 1)[1], "")
+            if comment:
+                entry_rows[0] = dataclasses.replace(entry_rows[0], comment=comment)
+            rows += entry_rows
         add_form_table(doc, text.nouns[section.kind].upper(), rows, variant)
         if variant.questionnaire_note:
             add_text(doc.add_paragraph(), text.note)
@@ -966,6 +1243,15 @@ def add_labeled(doc: DocumentObject, entry: Entry, reply: Reply, variant: Varian
     colon = TEXT[reply.language].colon
     label = split_label_text(entry.label) if mode == "split" else entry.label
     head = doc.add_paragraph()
+    if variant.content_controls and not entry.sublabels:
+        add_text(head, label + colon, variant.bold_labels)
+        state = ListState()
+        values = []
+        for paragraph in entry.paragraphs:
+            values.append(doc.add_paragraph())
+            add_text(values[-1], state.item(values[-1], paragraph))
+        wrap_sdt(values, entry.label, entry.key)
+        return
     if mode == "detached" or entry.sublabels:
         add_text(head, label if mode == "detached" else label + colon, variant.bold_labels)
         rest = entry.paragraphs
@@ -973,8 +1259,10 @@ def add_labeled(doc: DocumentObject, entry: Entry, reply: Reply, variant: Varian
         add_text(head, label + colon, variant.bold_labels)
         add_text(head, " " + entry.paragraphs[0])
         rest = entry.paragraphs[1:]
+    state = ListState()
     for paragraph in rest:
-        add_text(doc.add_paragraph(), paragraph)
+        new = doc.add_paragraph()
+        add_text(new, state.item(new, paragraph))
 
 
 def is_detached(reply: Reply, variant: Variant, index: int, entry: Entry) -> bool:
@@ -988,7 +1276,7 @@ def render_paragraph(doc: DocumentObject, reply: Reply, variant: Variant) -> Non
     target = split_target(reply) if variant.split_label else None
     for index, (headings, section) in enumerate(headed_sections(reply, variant)):
         for heading, level in headings:
-            add_heading(doc, heading, level, variant)
+            add_heading(doc, heading, level, variant, section.kind)
         for entry in entries_for(reply, section, False):
             mode = "detached" if is_detached(reply, variant, index, entry) else "inline"
             if entry.key == target:
@@ -1020,8 +1308,10 @@ def narrative_body(section: Section) -> tuple[str, ...]:
 def render_narrative(doc: DocumentObject, reply: Reply, variant: Variant) -> None:
     for section in reply.sections:
         doc.add_heading(narrative_heading(reply, section, variant), level=variant.narrative_level)
+        state = ListState()
         for paragraph in narrative_body(section):
-            add_text(doc.add_paragraph(), paragraph)
+            new = doc.add_paragraph()
+            add_text(new, state.item(new, paragraph))
 
 
 RENDERERS = {"table": render_table, "paragraph": render_paragraph, "narrative": render_narrative}
@@ -1029,12 +1319,19 @@ RENDERERS = {"table": render_table, "paragraph": render_paragraph, "narrative": 
 
 def build_docx(reply: Reply, variant: Variant) -> bytes:
     """The reply as .docx bytes, with zip entries stamped with the reply date."""
+    global FEATURES
     doc = new_document(reply, variant)
-    add_page_marks(doc, reply, variant)
-    add_front_matter(doc, reply, variant)
-    add_intro(doc, reply)
-    RENDERERS[reply.layout](doc, reply, variant)
-    add_annex(doc, reply, variant)
+    FEATURES = WordFeatures(doc, reply, variant)
+    try:
+        add_page_marks(doc, reply, variant)
+        add_front_matter(doc, reply, variant)
+        add_intro(doc, reply)
+        RENDERERS[reply.layout](doc, reply, variant)
+        add_annex(doc, reply, variant)
+        if FEATURES.footnotes:
+            add_footnotes_part(doc, FEATURES.footnotes)
+    finally:
+        FEATURES = None
     buffer = io.BytesIO()
     doc.save(buffer)
     return restamp_zip(buffer.getvalue(), reply.date)
@@ -1322,7 +1619,7 @@ def gold_records(reply: Reply, file: str) -> list[dict[str, Any]]:
             "pillars": list(section.pillars),
             "themes": list(section.themes),
             "institution": dict(section.institution),
-            "fields": {} if reply.layout == "narrative" else dict(section.fields),
+            "fields": {} if reply.layout == "narrative" else {k: clean_text(v) for k, v in section.fields.items()},
         }
         for section in reply.sections
     ]
