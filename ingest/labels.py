@@ -170,6 +170,17 @@ def is_annex(line: str) -> bool:
     return len(folded) <= 120 and any(p.match(folded) for p in _annexes())
 
 
+@lru_cache(maxsize=4)
+def _comment_columns(path: Path = DATA / "headings.toml") -> frozenset[str]:
+    with open(path, "rb") as f:
+        return frozenset(fold(n) for n in tomllib.load(f)["comment_column"]["names"])
+
+
+def names_comment_column(cell: str) -> bool:
+    """A table header cell over a column of side remarks ("Observaciones", "Comments")."""
+    return fold(squash(cell)).rstrip(" :.") in _comment_columns()
+
+
 def is_boilerplate(line: str) -> bool:
     """A line of the questionnaire's own instructions ("Nota: Please highlight ...")."""
     folded = fold(squash(line))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
-                     is_annex, match_heading, match_label, names_a_field, unquote)
+                     is_annex, match_heading, match_label, names_a_field, names_comment_column, unquote)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, join_wrapped, squash, tidy
 
@@ -307,12 +307,25 @@ def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
     return True
 
 
+def _without_comments(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """The rows without a last column of side remarks, when one of the first two rows heads its
+    last column so ("PROGRAMA | Observaciones"): the widest rows lose their last cell, the header
+    row too."""
+    head = next((n for n, row in enumerate(rows[:2]) if len(row) > 1 and names_comment_column(row[-1])), None)
+    if head is None:
+        return rows
+    widest = max(len(row) for row in rows)
+    return tuple(row[:-1] if n == head or (len(row) == widest and widest > 2) else row
+                 for n, row in enumerate(rows))
+
+
 def _table_events(block: Block) -> Iterator[_Event]:
     last_page = block.last_page or block.page
+    rows = _without_comments(block.rows)
     name: str | None = None  # the field of the last labelled row
     before = ""  # the last value given
-    for n, row in enumerate(block.rows):
-        page = block.page if n < len(block.rows) // 2 or last_page is None else last_page
+    for n, row in enumerate(rows):
+        page = block.page if n < len(rows) // 2 or last_page is None else last_page
         cells = [c.strip() for c in row]
         label, value = cells[0], "\n".join(c for c in cells[1:] if c)
         empty = match_cell_label(label) if len(cells) > 1 and label and not value else None

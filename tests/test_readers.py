@@ -232,3 +232,26 @@ def test_docx_reads_tracked_insertions_and_content_controls(tmp_path):
     assert texts[0] == "Población objetivo: jóvenes de 15 a 24 años de Santiago."  # inserted kept, deleted not
     assert texts[1] == "Líneas de acción: talleres."  # inside a content control
     assert doc.blocks[2].rows == (("Resultados", "Menos robos."),)
+
+
+def test_docx_shows_the_numbers_word_puts_before_list_items(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Líneas de acción:")
+    for item in ("talleres", "mentoría", "deporte"):
+        d.add_paragraph(item, style="List Number")  # numbered by the style, as Word's list button does
+    d.add_paragraph("Resultados:")
+    d.add_paragraph("menos robos", style="List Bullet")
+    path = tmp_path / "numbered.docx"
+    d.save(path)
+    texts = [b.text for b in read_document(path).blocks]
+    assert texts == ["Líneas de acción:", "1. talleres", "2. mentoría", "3. deporte", "Resultados:", "- menos robos"]
+
+
+def test_docx_number_formats():
+    from ingest.readers.docx import _formatted
+
+    assert [_formatted(n, "upperRoman") for n in (1, 4, 9, 14)] == ["I", "IV", "IX", "XIV"]
+    assert [_formatted(n, "lowerLetter") for n in (1, 26, 27)] == ["a", "z", "aa"]
+    assert _formatted(3, "decimal") == "3" and _formatted(3, "decimalZero") == "03"

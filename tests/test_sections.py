@@ -176,6 +176,22 @@ def test_an_annex_closes_the_last_section_and_a_dash_can_bring_the_pillar():
     assert program.fields["link"] == "Anexo 2"  # a label's answer, not an annex
 
 
+def test_a_comments_column_is_left_out():
+    table = Block(kind="table", rows=(
+        ("PROGRAMA", "Observaciones"),
+        ("Nombre del programa:", "Sembremos Seguridad", ""),
+        ("Pilar MISPA correspondiente:", "Pilar 3", "También toca el Pilar 4."),
+        ("Resultados:", "Los robos bajaron un 9 %.", "Datos al 31/12/2021."),
+    ))
+    (section,) = split_sections(_doc(table)).sections
+    assert (section.title, section.declared_pillar) == ("Sembremos Seguridad", "Pilar 3")
+    assert section.fields["results"] == "Los robos bajaron un 9 %."
+    plain = Block(kind="table", rows=(("Nombre del programa:", "Barrio", "Fase 2"),
+                                      ("Resultados:", "Menos robos.", "Datos de 2021.")))
+    kept = split_sections(_doc(plain)).sections[0]  # no "Observaciones" header: every column is kept
+    assert kept.fields["results"] == "Menos robos.\nDatos de 2021."
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)

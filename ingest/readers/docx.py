@@ -30,7 +30,7 @@ def read(path: Path) -> ExtractedDocument:
         raise  # a resource limit, not damage: the caller records it (too_large)
     except Exception as exc:  # python-docx raises many types for a broken package
         raise CorruptDocument(f"not a readable Word document ({type(exc).__name__})") from exc
-    blocks = tuple(_iter_blocks(document))
+    blocks = tuple(_iter_blocks(document, _Numbering(document)))
     return ExtractedDocument(path=str(path), format=Format.DOCX, blocks=blocks,
                              metadata=_metadata(document))
 
@@ -41,14 +41,14 @@ def _check_package(path: Path) -> None:
     check_package(path)
 
 
-def _iter_blocks(document: Any) -> Iterator[Block]:
+def _iter_blocks(document: Any, numbering: _Numbering) -> Iterator[Block]:
     for item in _inner(document.element.body, document._body):
         if item.__class__.__name__ == "Table":
-            rows = _table_rows(item)
+            rows = _table_rows(item, numbering)
             if rows:
                 yield Block(kind="table", rows=rows, text="\n".join(" | ".join(r) for r in rows))
             continue
-        text = _text(item).strip()
+        text = numbering.label(item) + _text(item).strip()
         if not text:
             continue
         level = _heading_level(item)
@@ -101,6 +101,101 @@ def _text_nodes() -> Any:
                     "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"})
 
 
+class _Numbering:
+    """The numbers Word shows before numbered paragraphs ("1)", "b.", "II.", a bullet), which are
+    not in their text but in numbering.xml: counted in document order, per list and level, for a
+    paragraph's own numbering or its style's ("List Number")."""
+
+    def __init__(self, document: Any) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> level -> (format, text, start)
+        self.counts: dict[str, dict[int, int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {}
+        for node in root.findall(_qn("w:abstractNum")):
+            abstract[node.get(_qn("w:abstractNumId"))] = {
+                int(lvl.get(_qn("w:ilvl"), "0")): (_val(lvl, "w:numFmt", "decimal"), _val(lvl, "w:lvlText", ""),
+                                                  int(_val(lvl, "w:start", "1") or 1))
+                for lvl in node.findall(_qn("w:lvl"))}
+        for num in root.findall(_qn("w:num")):
+            levels = dict(abstract.get(_val(num, "w:abstractNumId", ""), {}))
+            for override in num.findall(_qn("w:lvlOverride")):
+                ilvl, start = int(override.get(_qn("w:ilvl"), "0")), _val(override, "w:startOverride", "")
+                if start and ilvl in levels:
+                    levels[ilvl] = (levels[ilvl][0], levels[ilvl][1], int(start))
+            self.levels[num.get(_qn("w:numId"))] = levels
+
+    def label(self, paragraph: Any) -> str:
+        """The number (and a space) Word shows before ``paragraph``; "" for none."""
+        num_pr = _num_pr(paragraph) if self.levels else None
+        if num_pr is None:
+            return ""
+        num_id, ilvl = _val(num_pr, "w:numId", ""), int(_val(num_pr, "w:ilvl", "0") or 0)
+        levels = self.levels.get(num_id)
+        if not levels or ilvl not in levels:
+            return ""
+        counts = self.counts.setdefault(num_id, {})
+        counts[ilvl] = counts.get(ilvl, levels[ilvl][2] - 1) + 1
+        for deeper in [k for k in counts if k > ilvl]:
+            del counts[deeper]
+        fmt, text, _ = levels[ilvl]
+        if fmt == "bullet":
+            return "- "
+        if fmt == "none" or not text:
+            return ""
+        for n in range(ilvl + 1):
+            if f"%{n + 1}" in text:
+                level_fmt = levels.get(n, ("decimal", "", 1))[0]
+                text = text.replace(f"%{n + 1}", _formatted(counts.get(n, levels.get(n, ("", "", 1))[2]), level_fmt))
+        return text + " "
+
+
+def _num_pr(paragraph: Any) -> Any:
+    """The paragraph's numbering properties, its own or its style's (or a base style's)."""
+    found = paragraph._p.xpath("./w:pPr/w:numPr")
+    if found:
+        return found[0]
+    style, seen = paragraph.style, 0
+    while style is not None and seen < 10:
+        found = style.element.xpath("./w:pPr/w:numPr")
+        if found:
+            return found[0]
+        style, seen = style.base_style, seen + 1
+    return None
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn  # python-docx is loaded by then (see read)
+
+    return qn(tag)
+
+
+def _val(node: Any, tag: str, default: str) -> str:
+    child = node.find(_qn(tag))
+    return child.get(_qn("w:val"), default) if child is not None else default
+
+
+def _formatted(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = _roman(n)
+        return roman.lower() if fmt == "lowerRoman" else roman
+    return f"{n:02d}" if fmt == "decimalZero" else str(n)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
+
+
 def _heading_level(paragraph: Any) -> int:
     style = paragraph.style
     name = (style.name if style is not None else "") or ""
@@ -118,7 +213,7 @@ def _list_level(paragraph: Any) -> int:
     return int(ilvl[0]) + 1 if ilvl else 0
 
 
-def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
+def _table_rows(table: Any, numbering: _Numbering) -> tuple[tuple[str, ...], ...]:
     rows = []
     for row in table.rows:
         seen: set[int] = set()
@@ -127,21 +222,21 @@ def _table_rows(table: Any) -> tuple[tuple[str, ...], ...]:
             if id(cell._tc) in seen:
                 continue  # a horizontally merged cell is repeated by python-docx
             seen.add(id(cell._tc))
-            cells.append(_cell_text(cell))
+            cells.append(_cell_text(cell, numbering))
         if any(c.strip() for c in cells):
             rows.append(tuple(cells))
     return tuple(rows)
 
 
-def _cell_text(cell: Any) -> str:
+def _cell_text(cell: Any, numbering: _Numbering) -> str:
     """A cell's paragraphs, a blank line between two (as in a field's text); a table nested in the
     cell as one part, a line per row."""
     parts = []
     for item in _inner(cell._tc, cell):
         if item.__class__.__name__ == "Table":
-            parts.append("\n".join(" | ".join(r) for r in _table_rows(item)))
+            parts.append("\n".join(" | ".join(r) for r in _table_rows(item, numbering)))
         elif _text(item).strip():
-            parts.append(_text(item).strip())
+            parts.append(numbering.label(item) + _text(item).strip())
     return "\n\n".join(parts)
 
 
