@@ -192,6 +192,15 @@ def test_a_comments_column_is_left_out():
     assert kept.fields["results"] == "Menos robos.\nDatos de 2021."
 
 
+def test_a_plan_table_s_header_row_opens_the_plan_and_stays_out_of_the_cover_note():
+    doc = _doc(P("Tengo el honor de dirigirme a usted."),
+               Block(kind="table", rows=(("PLAN",), ("Nombre del plan:", "Plan Nacional 2020"),
+                                         ("Período:", "2020-2024"))))
+    result = split_sections(doc)
+    assert result.cover_text == "Tengo el honor de dirigirme a usted."
+    assert [(s.kind, s.title) for s in result.sections] == [(SectionKind.PLAN, "Plan Nacional 2020")]
+
+
 def test_pdf_lines_wrapped_after_a_hyphen_rejoin():
     doc = _doc(P("Nombre de la lección aprendida: Mediación en el Bas-\nArtibonite\nProblema: tierras"),
                fmt=Format.PDF)
