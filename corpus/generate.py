@@ -60,6 +60,9 @@ source's ``mailbox`` key, ``replies/<mailbox>.mbox``, messages in date order). F
 ``mbox`` a source may give ``"attach"``: ``docx`` (default), ``zip`` (the zip above attached) or
 ``forward`` (the mission's message forwarded by DPS staff as an attached message), and
 ``"sender"``, the mission's address (default ``<mailbox>.<state>@mission-<state>.example``).
+Later ``attach`` modes: ``body`` (eml/mbox: the reply pasted into the message as plain text, no
+attachment), ``plan_docx`` (eml/mbox: the reply .docx without its plan, then the plan as its own .docx)
+and ``split`` (zip, or eml/mbox attaching it: the cover note as one .docx, the answers as another).
 
 Metadata is fixed so that output is reproducible: the docx core properties name the mission as
 author and carry the reply date as created/modified date, zip members carry the reply date, and PDF
@@ -141,7 +144,11 @@ EXTENSIONS = {
     "zip": "zip",
     "mbox": "mbox",
 }
-ATTACH_MODES = ("docx", "zip", "forward")
+ATTACH_MODES = ("docx", "zip", "forward", "body", "plan_docx", "split")
+# Attach modes added later, each for some formats only: "body" (eml/mbox: the reply pasted as plain text into
+# the message, no attachment), "plan_docx" (eml/mbox: the plan as a second .docx attached after the reply),
+# "split" (zip, or eml/mbox attaching that zip: the cover note as one .docx, the answers as another).
+ATTACH_FORMATS = {"body": ("eml", "mbox"), "plan_docx": ("eml", "mbox"), "split": ("zip", "eml", "mbox")}
 FORWARDER = "registro.dps@oas.org"
 FORWARD_NOTE = {
     "es": "Se reenvía la respuesta recibida en la cuenta de la Misión para su registro.",
@@ -529,6 +536,11 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
     mailbox = data.get("mailbox")
     if (data.get("format") == "mbox") != bool(mailbox) or (mailbox and not re.fullmatch(r"[a-z0-9-]+", mailbox)):
         raise SourceError("format mbox needs a mailbox ([a-z0-9-]+), other formats none")
+    attach = _choice({"attach": data.get("attach", "docx")}, "attach", ATTACH_MODES)
+    if attach in ATTACH_FORMATS and data.get("format") not in ATTACH_FORMATS[attach]:
+        raise SourceError(f"attach {attach} is for formats {', '.join(ATTACH_FORMATS[attach])} only")
+    if attach == "plan_docx" and not plan:
+        raise SourceError("attach plan_docx needs a plan")
     return Reply(
         id=stem,
         member_state=str(data["member_state"]),
@@ -542,7 +554,7 @@ def parse_reply(data: dict[str, Any], stem: str) -> Reply:
         cover_note=tuple(str(p) for p in data.get("cover_note") or ()),
         sections=tuple(sections),
         mailbox=str(mailbox) if mailbox else None,
-        attach=_choice({"attach": data.get("attach", "docx")}, "attach", ATTACH_MODES),
+        attach=attach,
         sender=str(data["sender"]) if data.get("sender") else None,
         intro=tuple(p for text in data.get("intro") or () for p in paragraphs_of(str(text))),
         annex_heading=str((data.get("annex") or {}).get("heading") or ""),
@@ -1317,6 +1329,50 @@ def render_narrative(doc: DocumentObject, reply: Reply, variant: Variant) -> Non
 RENDERERS = {"table": render_table, "paragraph": render_paragraph, "narrative": render_narrative}
 
 
+def document_parts(reply: Reply, variant: Variant) -> list[tuple[str, bytes]]:
+    """(file name, docx bytes) of each document the reply is sent as; the main reply first.
+
+    One document, except for ``attach`` ``plan_docx`` (the reply without its plan, then the plan as its
+    own document) and ``split`` (the cover note alone, then the answers without the cover note)."""
+    name = attachment_name(reply)
+    text = TEXT[reply.language]
+    if reply.attach == "plan_docx":
+        plan = tuple(s for s in reply.sections if s.kind == "plan")
+        rest = tuple(s for s in reply.sections if s.kind != "plan")
+        plan_reply = dataclasses.replace(reply, sections=plan, cover_note=(), intro=(), annex=(), annex_heading="")
+        return [
+            (name, build_docx(dataclasses.replace(reply, sections=rest), variant)),
+            (ascii_slug(plan[0].title) + ".docx", build_docx(plan_reply, variant)),
+        ]
+    if reply.attach == "split":
+        return [
+            (ascii_slug(text.letter.rsplit(".", 1)[0]) + ".docx", build_cover_docx(reply, variant)),
+            (name, build_docx(dataclasses.replace(reply, cover_note=()), variant)),
+        ]
+    return [(name, build_docx(reply, variant))]
+
+
+def build_cover_docx(reply: Reply, variant: Variant) -> bytes:
+    """The mission's cover note alone as a .docx: letterhead lines, then the note's paragraphs."""
+    doc = new_document(reply, variant)
+    for line, bold in ((reply.as_written.upper(), True), (TEXT[reply.language].mission, False)):
+        paragraph = doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        add_text(paragraph, line, bold)
+    for note in reply.cover_note:
+        for part in paragraphs_of(note):
+            add_text(doc.add_paragraph(), part)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return restamp_zip(buffer.getvalue(), reply.date)
+
+
+def docx_plain_text(docx_bytes: bytes) -> str:
+    """The document's body paragraphs as plain text, one a line, a blank line between (as pasted)."""
+    doc = docx.Document(io.BytesIO(docx_bytes))
+    return "\n\n".join(p.text for p in doc.paragraphs if p.text.strip()) + "\n"
+
+
 def build_docx(reply: Reply, variant: Variant) -> bytes:
     """The reply as .docx bytes, with zip entries stamped with the reply date."""
     global FEATURES
@@ -1473,9 +1529,9 @@ def mission_address(reply: Reply) -> tuple[str, str]:
     return f"{TEXT[reply.language].mailbox}.{slug}", f"mission-{slug}.example"
 
 
-def build_eml(reply: Reply, docx_bytes: bytes) -> bytes:
+def build_eml(reply: Reply, parts: Sequence[tuple[str, bytes]]) -> bytes:
     """The message as mailed: the mission's own, or DPS staff forwarding it (``attach`` forward)."""
-    message = mission_message(reply, docx_bytes)
+    message = mission_message(reply, parts)
     if reply.attach != "forward":
         return message.as_bytes()
     outer = EmailMessage(policy=email.policy.default)
@@ -1491,7 +1547,7 @@ def build_eml(reply: Reply, docx_bytes: bytes) -> bytes:
     return outer.as_bytes()
 
 
-def mission_message(reply: Reply, docx_bytes: bytes) -> EmailMessage:
+def mission_message(reply: Reply, parts: Sequence[tuple[str, bytes]]) -> EmailMessage:
     """An e-mail from the mission to DPS: cover note as body, the docx (or a zip holding it) attached."""
     text = TEXT[reply.language]
     local, domain = mission_address(reply)
@@ -1502,28 +1558,36 @@ def mission_message(reply: Reply, docx_bytes: bytes) -> EmailMessage:
     message["Date"] = format_datetime(dt.datetime.combine(reply.date, dt.time(11, 30), offset))
     message["Subject"] = text.subject.format(state=reply.as_written)
     message["Message-ID"] = f"<{reply.id}.{reply.date:%Y%m%d}@{domain}>"
-    message.set_content(cover_text(reply))
-    if reply.attach == "zip":
-        message.add_attachment(build_zip(reply, docx_bytes), maintype="application", subtype="zip",
-                               filename=attachment_name(reply).replace(".docx", ".zip"))
+    if reply.attach == "body":  # the reply pasted into the message: its text, cover note included
+        message.set_content(docx_plain_text(parts[0][1]))
     else:
-        message.add_attachment(
-            docx_bytes,
-            maintype="application",
-            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-            filename=attachment_name(reply),
-        )
+        message.set_content(cover_text(reply))
+    if reply.attach in ("zip", "split"):
+        message.add_attachment(build_zip(reply, parts), maintype="application", subtype="zip",
+                               filename=attachment_name(reply).replace(".docx", ".zip"))
+    elif reply.attach != "body":
+        for name, data in parts:
+            message.add_attachment(
+                data,
+                maintype="application",
+                subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                filename=name,
+            )
     message.set_boundary(f"=_mispa_{digest('boundary', reply.id):016x}")
     return message
 
 
-def build_zip(reply: Reply, docx_bytes: bytes) -> bytes:
-    """A zip holding the docx and a short cover letter."""
+def build_zip(reply: Reply, parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip holding the docx and a short cover letter (``split``: the cover-note docx and the answers docx)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(zip_entry(attachment_name(reply), reply.date), docx_bytes)
-        letter = cover_text(reply).replace("\n", "\r\n").encode("utf-8")
-        archive.writestr(zip_entry(TEXT[reply.language].letter, reply.date), letter)
+        if reply.attach == "split":
+            for name, data in parts:
+                archive.writestr(zip_entry(name, reply.date), data)
+        else:
+            archive.writestr(zip_entry(attachment_name(reply), reply.date), parts[0][1])
+            letter = cover_text(reply).replace("\n", "\r\n").encode("utf-8")
+            archive.writestr(zip_entry(TEXT[reply.language].letter, reply.date), letter)
     return out.getvalue()
 
 
@@ -1546,6 +1610,7 @@ def write_reply(reply: Reply, docx_file: Path, converted: dict[str, Path], out: 
     """Produce the final reply file in its format."""
     target = out / reply.filename
     docx_bytes = docx_file.read_bytes()
+    parts = PARTS.get(reply.id) or [(attachment_name(reply), docx_bytes)]
     if reply.format == "docx":
         target.write_bytes(docx_bytes)
     elif reply.format == "pdf":
@@ -1556,10 +1621,13 @@ def write_reply(reply: Reply, docx_file: Path, converted: dict[str, Path], out: 
     elif reply.format in ("doc", "rtf"):
         shutil.copyfile(converted[reply.id], target)
     elif reply.format in ("eml", "mbox"):
-        target.write_bytes(build_eml(reply, docx_bytes))
+        target.write_bytes(build_eml(reply, parts))
     else:
-        target.write_bytes(build_zip(reply, docx_bytes))
+        target.write_bytes(build_zip(reply, parts))
     return target
+
+
+PARTS: dict[str, list[tuple[str, bytes]]] = {}  # reply id -> its documents, for the attach modes that need several
 
 
 def render(replies: Sequence[Reply], variants: dict[str, Variant], out: Path) -> list[Path]:
@@ -1571,7 +1639,11 @@ def render(replies: Sequence[Reply], variants: dict[str, Variant], out: Path) ->
         docx_files = {}
         for reply in replies:
             docx_files[reply.id] = work / f"{reply.id}.docx"
-            docx_files[reply.id].write_bytes(build_docx(reply, variants[reply.id]))
+            if reply.attach in ATTACH_FORMATS:
+                PARTS[reply.id] = document_parts(reply, variants[reply.id])
+                docx_files[reply.id].write_bytes(PARTS[reply.id][-1][1])
+            else:
+                docx_files[reply.id].write_bytes(build_docx(reply, variants[reply.id]))
         converted = convert_all(replies, docx_files, work)
         for reply in replies:
             if reply.format != "mbox":
@@ -1586,7 +1658,7 @@ def write_mailboxes(replies: Sequence[Reply], docx_files: dict[str, Path], out: 
     for name in sorted({r.mailbox for r in replies if r.mailbox}):
         chunks = []
         for reply in sorted((r for r in replies if r.mailbox == name), key=lambda r: (r.date, r.id)):
-            data = build_eml(reply, docx_files[reply.id].read_bytes())
+            data = build_eml(reply, PARTS.get(reply.id) or [(attachment_name(reply), docx_files[reply.id].read_bytes())])
             sender = FORWARDER if reply.attach == "forward" else "@".join(mission_address(reply))
             stamp = dt.datetime.combine(reply.date, dt.time(11, 30))
             quoted = re.sub(rb"(?m)^(>*From )", rb">\1", data.replace(b"\r\n", b"\n"))
@@ -1621,7 +1693,7 @@ def gold_records(reply: Reply, file: str) -> list[dict[str, Any]]:
             "institution": dict(section.institution),
             "fields": {} if reply.layout == "narrative" else {k: clean_text(v) for k, v in section.fields.items()},
         }
-        for section in reply.sections
+        for section in sorted(reply.sections, key=lambda s: reply.attach == "plan_docx" and s.kind == "plan")
     ]
 
 
