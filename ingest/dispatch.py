@@ -22,6 +22,11 @@ def _docx(path: Path) -> ExtractedDocument:
     return docx.read(path)
 
 
+def _text(path: Path) -> ExtractedDocument:
+    from .readers import text
+    return text.read(path)
+
+
 def _converted(fmt: Format) -> Reader:
     def read(path: Path) -> ExtractedDocument:
         from .convert import convert_to_docx
@@ -29,13 +34,12 @@ def _converted(fmt: Format) -> Reader:
     return read
 
 
-READERS: dict[Format, Reader] = {Format.PDF: _pdf, Format.DOCX: _docx,
+READERS: dict[Format, Reader] = {Format.PDF: _pdf, Format.DOCX: _docx, Format.TEXT: _text,
                                  **{f: _converted(f) for f in (Format.DOC, Format.RTF, Format.ODT)}}
 _DESCRIPTIONS = {
     **{f: f"a container ({f.value}): ingest_paths expands it into its files" for f in
        (Format.EML, Format.MSG, Format.MBOX, Format.ZIP)},
     Format.HTML: "an HTML page, not a Word or PDF document",
-    Format.TEXT: "plain text, not a Word or PDF document",
     Format.UNKNOWN: "unrecognised file type",
 }
 

@@ -2,6 +2,8 @@
 
 A message is a source: its sender, date, subject and body (the cover note) are kept, and each
 attachment is a member, ingested like a file (an attached message or zip is expanded in turn).
+A message with no attachment whose text holds questionnaire answers (labelled lines) has that
+text as its one member, read as plain text: the reply pasted into the message.
 The body is the plain-text part, else the HTML part as text; other text parts without a file name
 and small ``.txt`` attachments join the cover note; inline images referenced by the HTML body
 (signature logos) are decoration, not attachments. A mailbox's members are its messages.
@@ -15,6 +17,7 @@ import dataclasses
 import email
 import email.policy
 import email.utils
+import itertools
 import mailbox
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
@@ -147,8 +150,23 @@ def _message_container(message: EmailMessage, workdir: Path, limits: Limits) -> 
     body = "\n\n".join(filter(None, [_part_text(body_part), *(_part_text(p) for p in extra + notes)]))
     info = _source_info(_header(message, "From"), _date(message), _header(message, "Subject"), body)
     container = Container(info, iter(()))
-    container.members = _iter_attachments(files, notes, Spool(workdir, limits, container))
+    spool = Spool(workdir, limits, container)
+    members = _iter_attachments(files, notes, spool)
+    if len(files) == len(notes) and _reads_as_reply(body):  # no attachment but the reply typed in
+        members = itertools.chain([spool.add("message-body.txt", body.encode(), Format.TEXT)], members)
+    container.members = members
     return container
+
+
+def _reads_as_reply(body: str) -> bool:
+    """Whether a message's text holds the questionnaire's answers: two or more labelled lines."""
+    from .labels import match_label
+
+    return sum(match_label(line.strip(), alone_ok=False) is not None
+               for line in body.splitlines() if line.strip()) >= _REPLY_LABELS
+
+
+_REPLY_LABELS = 2
 
 
 def _iter_attachments(parts: list[EmailMessage], notes: list[EmailMessage], spool: Spool) -> Iterator[Member]:

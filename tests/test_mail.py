@@ -289,3 +289,24 @@ def test_damaged_message_gets_a_reason_and_the_batch_goes_on(tmp_path):
     by_path = {Path(f.path.split("!/")[0]).name + ("!" if "!/" in f.path else ""): f for f in report.files}
     assert by_path["a.msg"].status == "corrupt" and "Outlook" in by_path["a.msg"].reason
     assert by_path["b.eml"].status == "ok" and by_path["b.eml!"].status == "ok"
+
+
+def test_a_reply_pasted_into_the_message_is_read_as_its_document(tmp_path):
+    body = ("Tengo el honor de remitir la respuesta de Costa Rica al cuestionario.\n\n"
+            "Nombre del programa: Barrio en Paz\n"
+            "Población objetivo: jóvenes de 12 a 24 años\n"
+            "Líneas de acción: talleres y acompañamiento.\n\n"
+            "Nombre de la buena práctica: Mesas vecinales\n"
+            "Objetivo: que los vecinos propongan acciones.")
+    path = tmp_path / "pasted.eml"
+    path.write_bytes(message(body=body).as_bytes())
+    catalog, report = ingest([path], tmp_path / "data")
+    assert [(f.kind, f.status) for f in report.files] == [("file", "ok"), ("message", "ok")]
+    program, practice = catalog.iter_sections()
+    assert (program["title"], program["fields"]["lines_of_action"]) == ("Barrio en Paz", "talleres y acompañamiento.")
+    assert (practice["kind"], practice["title"], practice["member_state"]) == ("practice", "Mesas vecinales", "Costa Rica")
+    # A message that only covers an attachment, or has no answers in it, has no body document.
+    plain = tmp_path / "plain.eml"
+    plain.write_bytes(message(body="Nombre del programa: Uno", subject="Nota").as_bytes())
+    _, report = ingest([plain], tmp_path / "other")
+    assert [(f.kind, f.status) for f in report.files] == [("message", "ok")]
