@@ -40,7 +40,8 @@ def classify_cmd(obj: Context, everything: bool) -> None:
               help="Which part of the gold file to score")
 @click.option("--ignore-declared", is_flag=True, help="Decide without the reply's declared pillar field")
 @click.option("--file", "files", multiple=True, metavar="TEXT",
-              help="Only the gold sections of files whose name holds TEXT (repeatable), e.g. a new batch's ids")
+              help="Only the gold sections of replies whose file name or source id holds TEXT (repeatable), "
+                   "e.g. a new batch's ids (a reply inside a mailbox by its own id)")
 @format_option("table", "json")
 @click.pass_obj
 def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore_declared: bool,
@@ -67,7 +68,8 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         from classify.review import reviewed_pairs
         pairs, missing = reviewed_pairs(obj.catalog)
     else:
-        wanted = [g for g in load_gold(gold, split) if not files or any(f in g["file"] for f in files)]
+        wanted = [g for g in load_gold(gold, split)
+                  if not files or any(f in g["file"] or f in g.get("source", "") for f in files)]
         if files and not wanted:
             raise click.UsageError(f"no gold section of a file named like {', '.join(files)}")
         pairs, missing = match_gold(wanted, obj.catalog.iter_sections())

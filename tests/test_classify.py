@@ -195,6 +195,8 @@ def test_eval_of_some_files_only(corpus_catalog):
     assert two["matched"] == 4 + 3
     assert "micro F1, 95% interval over 1,000 resamples of the 2 replies: pillar " in \
         run("--file", "jam-2020", "--file", "guy-2021").output
+    inbox = json.loads(run("--file", "tto-2021", "--format", "json").output)  # a message of dps-inbox-2021.mbox
+    assert inbox["matched"] == 4
     none = run("--file", "no-such-reply")
     assert none.exit_code == 2 and "no gold section" in none.output
 
