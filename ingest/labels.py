@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .model import SectionKind
 from .text import fold, squash, strip_numbering
@@ -137,11 +138,18 @@ def _long_keys_by_length() -> dict[int, list[str]]:
 
 
 @lru_cache(maxsize=4)
-def _heading_rules(path: Path = DATA / "headings.toml") -> tuple[
+def _headings(path: Path = DATA / "headings.toml") -> dict[str, Any]:
+    """headings.toml, read once: block, section and plan-title headings, annexes, the comments
+    column and boilerplate."""
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=1)
+def _heading_rules() -> tuple[
         list[tuple[re.Pattern[str], SectionKind]], list[tuple[re.Pattern[str], SectionKind]],
         list[re.Pattern[str]]]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    data = _headings()
     blocks = [(re.compile(p), SectionKind(k)) for k, ps in data["block"].items() for p in ps]
     sections = []
     for kind, words in data["section"].items():
@@ -152,28 +160,21 @@ def _heading_rules(path: Path = DATA / "headings.toml") -> tuple[
     return blocks, sections, titles
 
 
-@lru_cache(maxsize=4)
-def _boilerplate(path: Path = DATA / "headings.toml") -> list[re.Pattern[str]]:
-    with open(path, "rb") as f:
-        return [re.compile(p) for p in tomllib.load(f)["boilerplate"]["patterns"]]
-
-
-@lru_cache(maxsize=4)
-def _annexes(path: Path = DATA / "headings.toml") -> list[re.Pattern[str]]:
-    with open(path, "rb") as f:
-        return [re.compile(p) for p in tomllib.load(f)["annex"]["patterns"]]
+@lru_cache(maxsize=None)
+def _patterns(table: str) -> list[re.Pattern[str]]:
+    """The compiled ``patterns`` of a table of headings.toml ("annex", "boilerplate")."""
+    return [re.compile(p) for p in _headings()[table]["patterns"]]
 
 
 def is_annex(line: str) -> bool:
     """An annex's heading ("Anexo – Estadísticas seleccionadas", "Annex 2", "Appendix A")."""
     folded = fold(squash(strip_numbering(line)))
-    return len(folded) <= 120 and any(p.match(folded) for p in _annexes())
+    return len(folded) <= 120 and any(p.match(folded) for p in _patterns("annex"))
 
 
-@lru_cache(maxsize=4)
-def _comment_columns(path: Path = DATA / "headings.toml") -> frozenset[str]:
-    with open(path, "rb") as f:
-        return frozenset(fold(n) for n in tomllib.load(f)["comment_column"]["names"])
+@lru_cache(maxsize=1)
+def _comment_columns() -> frozenset[str]:
+    return frozenset(fold(n) for n in _headings()["comment_column"]["names"])
 
 
 def names_comment_column(cell: str) -> bool:
@@ -184,7 +185,7 @@ def names_comment_column(cell: str) -> bool:
 def is_boilerplate(line: str) -> bool:
     """A line of the questionnaire's own instructions ("Nota: Please highlight ...")."""
     folded = fold(squash(line))
-    return any(p.search(folded) for p in _boilerplate())
+    return any(p.search(folded) for p in _patterns("boilerplate"))
 
 
 def match_heading(text: str, *, strict: bool = False) -> HeadingMatch | None:

@@ -28,6 +28,7 @@ from typing import Any
 from .archive import MAX_NOTE_BYTES, decode_text
 from .containers import Container, Limits, Member, SourceInfo, Spool, display_name
 from .errors import CorruptDocument, TooComplex
+from .labels import match_label
 from .model import Format, Status
 from .states import find_states, state_for_domain
 from .text import clean, tidy
@@ -160,8 +161,6 @@ def _message_container(message: EmailMessage, workdir: Path, limits: Limits) -> 
 
 def _reads_as_reply(body: str) -> bool:
     """Whether a message's text holds the questionnaire's answers: two or more labelled lines."""
-    from .labels import match_label
-
     return sum(match_label(line.strip(), alone_ok=False) is not None
                for line in body.splitlines() if line.strip()) >= _REPLY_LABELS
 

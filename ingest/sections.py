@@ -25,7 +25,7 @@ from typing import Iterator
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
                      is_annex, match_heading, match_label, names_a_field, names_comment_column, unquote)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
-from .text import clean, fold, join_wrapped, squash, tidy
+from .text import clean, fold, join_wrapped, squash, strip_numbering, tidy
 
 _HEADER_FIELDS = {"member_state", "institution", "declared_pillar", *CONTACT_FIELDS}
 _KIND_FIELDS = {
@@ -360,10 +360,7 @@ def _goes_on(before: str, after: str) -> bool:
     """Whether ``after`` goes on with the sentence ``before`` left unfinished (a cell cut by a
     page break): no full stop or the like before, a lower-case word after, not a list item."""
     return (bool(before) and not before.rstrip().endswith(_SENTENCE_ENDS) and after[:1].islower()
-            and not _LIST_ITEM.match(after))
-
-
-_LIST_ITEM = re.compile(r"^(?:[a-h]|[ivx]{1,4}|\d{1,2})[.)]\s")
+            and strip_numbering(after) == after)
 
 
 def _label_tail(label: str) -> bool:

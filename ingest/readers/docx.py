@@ -62,17 +62,16 @@ def _inner(element: Any, parent: Any) -> Iterator[Any]:
     """The paragraphs and tables of a body or a cell in document order, with those inside content
     controls (``w:sdt``, as in a questionnaire template's form fields), which python-docx's
     ``iter_inner_content`` passes over."""
-    from docx.oxml.ns import qn
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     for child in element.iterchildren():
-        if child.tag == qn("w:p"):
+        if child.tag == _qn("w:p"):
             yield Paragraph(child, parent)
-        elif child.tag == qn("w:tbl"):
+        elif child.tag == _qn("w:tbl"):
             yield Table(child, parent)
-        elif child.tag in (qn("w:sdt"), qn("w:customXml")):
-            content = child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child
+        elif child.tag in (_qn("w:sdt"), _qn("w:customXml")):
+            content = child.find(_qn("w:sdtContent")) if child.tag == _qn("w:sdt") else child
             if content is not None:
                 yield from _inner(content, parent)
 
@@ -145,10 +144,9 @@ class _Numbering:
             return "- "
         if fmt == "none" or not text:
             return ""
-        for n in range(ilvl + 1):
-            if f"%{n + 1}" in text:
-                level_fmt = levels.get(n, ("decimal", "", 1))[0]
-                text = text.replace(f"%{n + 1}", _formatted(counts.get(n, levels.get(n, ("", "", 1))[2]), level_fmt))
+        for n in range(ilvl + 1):  # "%1.%2." names the counts of levels 0 and 1
+            level_fmt, _, start = levels.get(n, ("decimal", "", 1))
+            text = text.replace(f"%{n + 1}", _formatted(counts.get(n, start), level_fmt))
         return text + " "
 
 
@@ -235,8 +233,8 @@ def _cell_text(cell: Any, numbering: _Numbering) -> str:
     for item in _inner(cell._tc, cell):
         if item.__class__.__name__ == "Table":
             parts.append("\n".join(" | ".join(r) for r in _table_rows(item, numbering)))
-        elif _text(item).strip():
-            parts.append(numbering.label(item) + _text(item).strip())
+        elif text := _text(item).strip():
+            parts.append(numbering.label(item) + text)
     return "\n\n".join(parts)
 
 

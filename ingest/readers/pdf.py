@@ -164,7 +164,7 @@ def _cell_text(lines: list[_Line]) -> str:
     break elsewhere (a wrapped line, or an item of a list set line by line)."""
     if len(lines) < 3:
         return "\n".join(ln.text for ln in lines)
-    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+    gaps = _gaps(lines)
     new_paragraph = _paragraph_gap(gaps, statistics.median(ln.size for ln in lines))
     out = lines[0].text
     for gap, line in zip(gaps, lines[1:]):
@@ -194,8 +194,7 @@ def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
     if not lines:
         return []
     body = statistics.median(ln.size for ln in lines)
-    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:])]
-    new_paragraph = _paragraph_gap(gaps, body)
+    new_paragraph = _paragraph_gap(_gaps(lines), body)
     out: list[tuple[float, Block]] = []
     current: list[_Line] = []
 
@@ -225,14 +224,19 @@ def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
     return out
 
 
+def _gaps(lines: list[_Line]) -> list[float]:
+    """The vertical gap between each line and the next."""
+    return [b.top - a.bottom for a, b in zip(lines, lines[1:])]
+
+
 def _paragraph_gap(gaps: list[float], body: float) -> float:
     """The gap between two lines above which a new paragraph starts.
 
     The smallest gaps are those between the lines of a paragraph. Where the sorted gaps first jump
     by more than a quarter of the body size (OCR's line gaps vary by a few points), the middle of
     that jump; larger gaps (between paragraphs, before a heading) lie above it. With no such jump,
-    1.8 times the median gap (at least 4 pt, at most three body sizes). The median alone fails on a page of many short
-    paragraphs: it is then a paragraph gap, and the paragraphs ran together."""
+    1.8 times the median gap (at least 4 pt, at most three body sizes). The median alone fails on
+    a page of many short paragraphs: it is then a paragraph gap, and the paragraphs ran together."""
     ordered = sorted(gaps)
     for low, high in zip(ordered, ordered[1:]):
         if high - low > 0.25 * body:
