@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from ingest.text import close_enough, edit_distance
+
 
 @dataclass(frozen=True, slots=True)
 class Scores:
@@ -89,18 +91,33 @@ def load_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
 
 def match_gold(gold: Iterable[Mapping[str, Any]], sections: Iterable[Mapping[str, Any]]) -> tuple[
         list[tuple[Mapping[str, Any], Mapping[str, Any]]], list[str]]:
-    """Pair gold and catalog sections by member state, kind and normalized title."""
+    """Pair gold and catalog sections by member state, kind and normalized title; a gold section
+    whose title is found nowhere is paired with the closest title of its state and kind still
+    unpaired, if that one is within a small edit distance (an OCR'd title: "Contro! de las ...")."""
     index: dict[tuple[str, str, str], Mapping[str, Any]] = {}
     for s in sections:
         index[(s["member_state"] or "", s["kind"], norm_title(s["title"]))] = s
-    pairs, missing = [], []
-    for g in gold:
+    paired: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+    gold = list(gold)
+    for n, g in enumerate(gold):
         s = index.get((g["member_state"], g["kind"], norm_title(g["title"])))
-        if s is None:
-            missing.append(f"{g['file']}: {g['kind']} {g['title']!r}")
+        if s is not None:
+            paired[n] = (g, s)
+    unpaired = set(index) - {(g["member_state"], g["kind"], norm_title(g["title"])) for g, _ in paired.values()}
+    missing = []
+    for n, g in enumerate(gold):
+        if n in paired:
+            continue
+        title = norm_title(g["title"])
+        near = [(edit_distance(t, title), t) for (state, kind, t) in unpaired
+                if state == g["member_state"] and kind == g["kind"] and close_enough(t, title)]
+        if near:
+            key = (g["member_state"], g["kind"], min(near)[1])
+            unpaired.discard(key)
+            paired[n] = (g, index[key])
         else:
-            pairs.append((g, s))
-    return pairs, missing
+            missing.append(f"{g['file']}: {g['kind']} {g['title']!r}")
+    return [paired[n] for n in sorted(paired)], missing
 
 
 def evaluate(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]],

@@ -53,3 +53,19 @@ def tidy(text: str) -> str:
 def strip_numbering(text: str) -> str:
     """Drop leading enumeration such as "b.", "II.", "3)", "1.2" or a bullet."""
     return _NUMBERING.sub("", text, count=1)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def close_enough(found: str, expected: str) -> bool:
+    """Whether an OCR'd text is within a small edit distance of the expected: 3 edits, or one in
+    ten characters."""
+    return edit_distance(found, expected) <= max(3, len(expected) // 10)

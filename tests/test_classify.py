@@ -216,6 +216,27 @@ def test_eval_counts_true_and_false_positives_and_misses():
     assert [e["id"] for e in out["errors"]] == ["a", "b"]
 
 
+def test_eval_pairs_an_ocr_misread_title_with_the_closest_unpaired_one():
+    from classify.evaluate import match_gold
+
+    def section(n: int, title: str, kind: str = "lesson", state: str = "Argentina") -> dict:
+        return {"id": n, "title": title, "kind": kind, "member_state": state}
+
+    sections = [section(1, "Contro! de las empresas de seguridad privada"),
+                section(2, "Control de armas de fuego"),
+                section(3, "Control de las empresas de seguridad privada", kind="practice"),
+                section(4, "Control de las empresas de seguridad privadas", state="Chile")]
+    gold = [{"file": "f", "member_state": "Argentina", "kind": "lesson", "title": title} for title in
+            ("Control de armas de fuego", "Control de las empresas de seguridad privada", "Reforma policial")]
+    pairs, missing = match_gold(gold, sections)
+    # exact first; then the misread title of the same state and kind, not the exact one of another kind
+    assert [(g["title"][:12], s["id"]) for g, s in pairs] == [("Control de a", 2), ("Control de l", 1)]
+    assert missing == ["f: lesson 'Reforma policial'"]
+    # a section paired exactly is not paired again with a near title
+    again, _ = match_gold([{**gold[0], "title": "Control de armas de fuegos"}, gold[0]], sections)
+    assert [s["id"] for _, s in again] == [2]
+
+
 def test_eval_interval_draws_whole_replies_and_is_reproducible():
     from classify.evaluate import evaluate
 

@@ -5,22 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import squash
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
-def close_enough(found: str, expected: str) -> bool:
-    """An OCR'd title is "within a small edit distance": 3 edits, or one in ten characters."""
-    return edit_distance(found, expected) <= max(3, len(expected) // 10)
+from ingest.text import close_enough, squash
 
 
 def _find(catalog, g):

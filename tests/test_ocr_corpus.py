@@ -6,9 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_corpus_golden import close_enough, edit_distance
-
-from ingest.text import squash
+from ingest.text import close_enough, edit_distance, squash
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("tesseract") and shutil.which("pdftoppm")),
