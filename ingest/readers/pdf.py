@@ -109,11 +109,57 @@ def _ocr_blank_pages(path: Path, blank: list[int], page_blocks: list[list[Block]
         if len(blank) == len(page_blocks):
             raise NeedsOCR(f"no text layer on any of its {len(blank)} pages (scanned?); {exc}") from exc
         return {"ocr_missing": ",".join(map(str, blank))}
-    for number, lines in result.pages.items():
-        converted = [_Line(top=ln.top, bottom=ln.bottom, x0=ln.x0, text=ln.text, size=ln.size, bold=False)
-                     for ln in lines]
-        page_blocks[number - 1] = [b for _, b in _paragraphs(converted, number)]
+    for number, page in result.pages.items():
+        page_blocks[number - 1] = _ocr_blocks(page, number)
     return {"ocr_pages": ",".join(map(str, sorted(result.pages))), "ocr_language": result.language}
+
+
+def _ocr_blocks(page: Any, number: int) -> list[Block]:
+    """An OCR'd page (``ingest.ocr.OcrPage``) as blocks: its ruled tables, with each word in the
+    cell its middle falls in, and its other lines as paragraphs and headings."""
+    from ..ocr import lines_of
+
+    def converted(words: list[Any]) -> list[_Line]:
+        return [_Line(top=ln.top, bottom=ln.bottom, x0=ln.x0, text=ln.text, size=ln.size, bold=False)
+                for ln in lines_of(words)]
+
+    tables = _ruled_tables(page.rules)
+    placed: list[tuple[float, Block]] = []
+    loose = [w for w in page.words if not any(_inside(_box(w), t.bbox) for t in tables)]
+    for table in tables:
+        rows = []
+        for row in table.rows:
+            texts = [_UNWRAP_HYPHEN.sub("-", _cell_text(converted([w for w in page.words if _inside(_box(w), c)])))
+                     for c in row.cells if c is not None]
+            if any(t.strip() for t in texts):
+                rows.append(tuple(texts))
+        if rows:
+            placed.append((table.bbox[1], Block(kind="table", rows=tuple(rows), page=number,
+                                                text="\n".join(" | ".join(r) for r in rows))))
+    lines = converted(page.words)
+    body = statistics.median(ln.size for ln in lines) if lines else 0.0  # the tables' text is body text
+    placed.extend(_paragraphs(converted(loose), number, body))
+    placed.sort(key=lambda tb: tb[0])
+    return [b for _, b in placed]
+
+
+def _box(word: Any) -> dict[str, float]:
+    return {"x0": word.x0, "x1": word.x1, "top": word.top, "bottom": word.bottom}
+
+
+_SNAP = 3.0  # points: rules of one table found this far apart across, or along, are one
+
+
+def _ruled_tables(rules: list[dict[str, Any]]) -> list[Any]:
+    """pdfplumber's tables (cells, rows) of a scanned page's rules, as it builds them from a
+    born-digital page's lines."""
+    if not rules:
+        return []
+    from pdfplumber.table import Table, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    edges = merge_edges(rules, _SNAP, _SNAP, _SNAP, _SNAP)
+    cells = intersections_to_cells(edges_to_intersections(edges, _SNAP, _SNAP))
+    return [Table(None, group) for group in cells_to_tables(cells)]
 
 
 def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
@@ -190,10 +236,12 @@ def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
     return out
 
 
-def _paragraphs(lines: list[_Line], page: int) -> list[tuple[float, Block]]:
+def _paragraphs(lines: list[_Line], page: int, body: float = 0.0) -> list[tuple[float, Block]]:
+    """Lines grouped into paragraphs and headings (set at least 1.5 pt above ``body``, by default
+    the median size of ``lines``)."""
     if not lines:
         return []
-    body = statistics.median(ln.size for ln in lines)
+    body = body or statistics.median(ln.size for ln in lines)
     new_paragraph = _paragraph_gap(_gaps(lines), body)
     out: list[tuple[float, Block]] = []
     current: list[_Line] = []
