@@ -22,6 +22,8 @@ what is indexed bumps it, and an index with another version must be rebuilt.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -172,6 +174,26 @@ def _date_key(record: Mapping[str, Any]) -> str:
     return f"{int(year):04d}0000" if year else ""
 
 
+_HEAD_PARAGRAPH = re.compile(r"[^\n]{1,120}(?<![.;:!?])\n\n")  # a short line of its own, no sentence
+_HEAD_PARAGRAPHS = 3
+_SENTENCE = re.compile(r"[^\n]{120}|[.;:!?]")
+
+
+def body_start(text: str) -> int:
+    """Where a section's text starts to say something: past the lines it opens with, its title,
+    the member state as the reply names it and the declared pillar ("Programa Empresa Parceira…",
+    "República Federativa do Brasil", "Pilar 2"), at most three short lines of their own ending in
+    no punctuation; 0 when no sentence would be left. Excerpts and snippets start there: the hit's
+    title, state and pillars are shown beside them already."""
+    start = 0
+    for _ in range(_HEAD_PARAGRAPHS):
+        m = _HEAD_PARAGRAPH.match(text, start)
+        if m is None:
+            break
+        start = m.end()
+    return start if _SENTENCE.search(text, start) else 0
+
+
 def to_document(record: Mapping[str, Any], excerpt_chars: int = 300) -> dict[str, Any]:
     """Turn one section record (the catalog's plain dict) into Whoosh field values."""
     section_id = str(_require(record, "id"))
@@ -184,7 +206,7 @@ def to_document(record: Mapping[str, Any], excerpt_chars: int = 300) -> dict[str
         "body": text,
         "institution": str(record.get("institution") or ""),
         "date": record.get("date"),
-        "excerpt": " ".join(text[: excerpt_chars * 2].split())[:excerpt_chars],
+        "excerpt": " ".join(text[body_start(text):][: excerpt_chars * 2].split())[:excerpt_chars],
         "ocr": bool(record.get("ocr", False)),
         "source_file": str(record.get("source_file") or ""),
         "pages": record.get("pages"),

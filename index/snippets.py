@@ -18,7 +18,7 @@ from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 from index.model import HIGHLIGHT_END, HIGHLIGHT_START
-from index.schema import STEM_FIELDS, all_stopwords
+from index.schema import STEM_FIELDS, all_stopwords, body_start
 from index.settings import IndexSettings
 
 _TOKEN = re.compile(r"\w+(?:\.\w+)*")
@@ -95,6 +95,7 @@ def make_snippet(stored: Mapping[str, Any], terms: Mapping[str, frozenset[str]],
                  settings: IndexSettings) -> str:
     """Up to `snippet_fragments` fragments around matched words, or the stored excerpt."""
     text = str(stored.get("body") or "")
+    text = text[body_start(text):]  # not the title, state and pillar lines: the hit shows them
     lang = str(stored.get("language") or "")
     stems = terms.get(STEM_FIELDS.get(lang, ""), frozenset())
     folded = (terms.get("body", frozenset()) | terms.get("title", frozenset())) - all_stopwords()

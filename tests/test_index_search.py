@@ -235,3 +235,21 @@ def test_large_result_sets_use_the_candidate_pool(index_dir: Path,
     assert pooled.hits[0].id == exact.hits[0].id
     negative = index.search(index_dir, "NOT prison", limit=5)
     assert negative.total == len(RECORDS) - 2 and len(negative.hits) == 5  # prison, prisão
+
+
+def test_snippets_and_excerpts_start_past_the_title_state_and_pillar_lines() -> None:
+    from index.schema import to_document
+    from index.settings import DEFAULT_SETTINGS
+    from index.snippets import make_snippet
+
+    text = ("Jóvenes Constructores de Paz\n\nEstados Unidos Mexicanos\n\nPilar 2 - Prevención\n\n"
+            "Adolescentes y jóvenes de 14 a 24 años que dejaron la escuela.\n\nTutoría durante doce meses.")
+    doc = to_document(section("mx", "es", "Jóvenes Constructores de Paz", text))
+    assert doc["excerpt"].startswith("Adolescentes y jóvenes") and doc["body"] == text  # the index keeps it all
+    snippet = make_snippet(doc, {"stem_es": frozenset({"joven"})}, DEFAULT_SETTINGS)
+    assert snippet.startswith("Adolescentes y **jóvenes**") and "Constructores" not in snippet
+    # a match in those lines only: the excerpt, not the title again
+    assert make_snippet(doc, {"body": frozenset({"constructores"})}, DEFAULT_SETTINGS) == doc["excerpt"]
+    # a text that is all short lines, or whose first line is a sentence, starts where it starts
+    for whole in ("Plan sin fecha\n\nMexico", "Un plan nacional.\n\nSin fecha ni año."):
+        assert to_document(section("p", "es", "Plan", whole))["excerpt"].startswith(whole.split("\n")[0])
