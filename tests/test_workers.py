@@ -32,3 +32,30 @@ def test_a_worker_freezes_what_outlives_a_job_after_collecting_its_garbage():
         frozen, cycle_freed = pool.collect(pool.submit(_worker_state))
     assert frozen > 0  # later full collections skip the worker's long-lived objects
     assert cycle_freed  # the job's garbage was collected, not frozen
+
+
+def test_a_worker_starved_of_memory_under_another_name_reports_too_large(tmp_path, monkeypatch):
+    import errno
+
+    import pytest
+
+    from ingest import pipeline
+    from ingest.model import Status
+    from ingest.workers import Failure
+
+    path = tmp_path / "reply.docx"
+    path.write_bytes(b"PK\x03\x04")
+    options = pipeline.IngestOptions()
+    chained = SystemError("<built-in function load> returned a result with an exception set")
+    chained.__context__ = MemoryError()
+    for starved in (ImportError("_multiarray_umath.so: failed to map segment from shared object"),
+                    RuntimeError("can't allocate read lock"), OSError(errno.ENOMEM, "Cannot allocate memory"),
+                    chained):
+        def read(*_args, error=starved):
+            raise error
+        monkeypatch.setattr(pipeline, "read_document", read)
+        with pytest.raises(MemoryError):  # the worker turns it into too_large, naming the limit
+            pipeline.parse_file(path, path.name, options, None, None, None)
+    monkeypatch.setattr(pipeline, "read_document", lambda *_: (_ for _ in ()).throw(ImportError("no module x")))
+    failure = pipeline.parse_file(path, path.name, options, None, None, None)
+    assert isinstance(failure, Failure) and failure.status == Status.FAILED  # a real import error stays one
