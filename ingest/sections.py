@@ -41,6 +41,9 @@ _SAME_FIELD = {
     SectionKind.LESSON: {"lines_of_action": "actions"},
 }
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# OCR reads the "@" of an address as "O" or "Q": "prevencionOsesnsp.gob.mx". In an address with
+# no "@", all in lower case but for that one letter, and ending in a domain, it is put back.
+_AT_MISREAD = re.compile(r"^([a-z0-9._%+-]+)[OQ]([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6})$")
 
 
 @dataclass(slots=True)
@@ -396,6 +399,7 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     if not contact["email"]:
         m = _EMAIL.search(institution)
         contact["email"] = m.group(0) if m else ""
+    contact["email"] = _AT_MISREAD.sub(r"\1@\2", squash(contact["email"]))
     title = squash(clean(d.title)) or (fields.get("name", "") if kind == SectionKind.PLAN else "")
     if kind == SectionKind.PLAN and title and "name" not in fields:
         fields["name"] = title

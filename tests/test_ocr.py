@@ -112,6 +112,22 @@ def test_ocr_noisy_paragraphs_split_into_sections():
     assert split.sections[1].fields["objective"] == "que los vecinos participen"
 
 
+@pytest.mark.parametrize(("read", "email"), [
+    ("prevencionOsesnsp.gob.mx", "prevencion@sesnsp.gob.mx"),  # "@" read as "O"
+    ("subdireccion.tecnicaQinr.minterior.gub.uy", "subdireccion.tecnica@inr.minterior.gub.uy"),  # as "Q"
+    ("entregavoluntariaGdanmac.gob.ar", "entregavoluntariaGdanmac.gob.ar"),  # two letters: left as read
+    ("Observatorio.Nacional@minseg.gob.ar", "Observatorio.Nacional@minseg.gob.ar"),  # has its "@"
+])
+def test_an_ocr_misread_at_sign_of_a_contact_address_is_put_back(read, email):
+    blocks = (
+        Block("paragraph", "Información sobre Programas de Seguridad Pública", page=1),
+        Block("paragraph", f"Nombre del programa: Barrio Seguro\nCorreo electrónico: {read}\n"
+                           "Población objetivo: jóvenes", page=1),
+    )
+    section = split_sections(ExtractedDocument("x.pdf", Format.PDF, blocks)).sections[0]
+    assert section.email == email
+
+
 def _scan(tmp_path: Path) -> Path:
     """A one-page image-only PDF made from a corpus page (tune split), like a photocopy."""
     from PIL import Image
