@@ -186,9 +186,9 @@ def _rules(runs: list[_Run], orientation: str, dpi: int) -> list[_Edge]:
 
 
 def _joined(rules: list[tuple[list[int], list[_Run]]], near: int) -> list[tuple[list[int], list[_Run]]]:
-    """Rules less than ``near`` pixels apart across, and overlapping or less than that apart along, as one, placed where
-    the longest of them is (a thick or wavy rule leaves two bands; a line of bold text set
-    against a rule, a short band beside it)."""
+    """Rules less than ``near`` pixels apart across, and overlapping or less than that apart
+    along, as one, placed where the longest of them is (a thick or wavy rule leaves two bands; a
+    line of bold text set against a rule, a short band beside it)."""
     out: list[tuple[list[int], list[_Run]]] = []
     for span, members in sorted(rules, key=lambda r: r[0][2] - r[0][3]):  # longest first
         for other, others in out:
