@@ -413,7 +413,7 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
         member_state_text=fields.pop("member_state", ""), institution=squash(institution),
         contact_person=squash(contact["contact_person"]), job_title=squash(contact["job_title"]),
         phone=squash(contact["phone"]), email=squash(contact["email"]),
-        declared_pillar=fields.pop("declared_pillar", ""),
+        declared_pillar=squash(fields.pop("declared_pillar", "")),  # a cell's wrapped lines, one line
         page_start=pages[0] if pages else None, page_end=pages[-1] if pages else None,
     )
 

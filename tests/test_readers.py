@@ -164,6 +164,7 @@ def test_running_lines_need_to_repeat_and_page_numbers_to_be_alone():
 
     pages = [[P("Ministerio de Seguridad", n), P(f"Texto {n}.", n), P(f"- {n} -", n)] for n in (1, 2, 3)]
     pages[2].append(P("Page 3 of 3", 3))
+    pages[1].append(P("Página.2 de 3", 2))  # OCR's full stop
     pages.append([P("Anexo", 4), P("Cuadro 2: 45 casos", 4), P("Total 2019", 4)])
     _drop_running_lines(pages)
     assert [[b.text for b in blocks] for blocks in pages] == [

@@ -132,3 +132,38 @@ def test_ocr_words_land_in_the_cells_of_the_rules_and_the_rest_in_paragraphs():
                           ("Población objetivo:", "jóvenes de 14\na 29 años"))
     assert blocks[0].text == "Información sobre Programas" and blocks[2].text == "Nota: destacar"
     assert table.page == 2
+
+
+def _h(y: float, x0: float = 60, x1: float = 540) -> dict:
+    return {"orientation": "h", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0}
+
+
+def _v(x: float, top: float, bottom: float) -> dict:
+    return {"orientation": "v", "x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0, "height": bottom - top}
+
+
+def test_a_label_merged_down_rows_leaves_its_place_empty_and_a_title_row_spans_the_columns():
+    # PROGRAM (title row over both columns) / "Responsible institution" beside two rows / a row
+    rules = [_h(100), _h(120), _h(150), _h(180), _h(210), _v(60, 100, 210), _v(220, 120, 210), _v(540, 100, 210)]
+    words = [
+        _word(1, 66, 106, "PROGRAM"), _word(1, 400, 106, "|"),  # a bit of a rule, read as "|"
+        _word(2, 66, 126, "Responsible"), _word(2, 140, 126, "institution"),
+        _word(3, 226, 126, "Name:"), _word(3, 262, 126, "Police"),
+        _word(4, 226, 156, "Phone:"), _word(4, 268, 156, "+501"), _word(4, 300, 156, "822-2210"),
+        _word(5, 66, 186, "Targeted"), _word(5, 120, 186, "population"), _word(6, 226, 186, "Women"),
+    ]
+    table = _ocr_blocks(OcrPage(words=words, rules=rules), 1)[0]
+    assert table.rows == (("PROGRAM",), ("Responsible institution", "Name: Police"),
+                          ("", "Phone: +501 822-2210"), ("Targeted population", "Women"))
+
+
+def test_around_a_table_paragraphs_part_at_the_gap_of_the_page_text():
+    # below the table, a note and the page's footer 18 pt apart: two paragraphs (the gaps of the
+    # cells' lines, 3 pt, say what a line gap is), not one
+    rules = [_h(100), _h(160), _v(60, 100, 160), _v(220, 100, 160), _v(540, 100, 160)]
+    words = [_word(1, 66, 106, "Objective")]
+    words += [_word(10 + n, 226, 106 + 11 * n, f"line{n}") for n in range(4)]
+    words += [_word(20, 66, 170, "Note:"), _word(20, 110, 170, "highlight"),
+              _word(21, 66, 196, "Page"), _word(21, 100, 196, "4"), _word(21, 110, 196, "of"), _word(21, 126, 196, "7")]
+    blocks = _ocr_blocks(OcrPage(words=words, rules=rules), 4)
+    assert [b.text for b in blocks[1:]] == ["Note: highlight", "Page 4 of 7"]

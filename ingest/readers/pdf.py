@@ -125,22 +125,29 @@ def _ocr_blocks(page: Any, number: int) -> list[Block]:
 
     tables = _ruled_tables(page.rules)
     placed: list[tuple[float, Block]] = []
-    loose = [w for w in page.words if not any(_inside(_box(w), t.bbox) for t in tables)]
+    words = [w for w in page.words if not _RULE_REMNANT.match(w.text)]
+    loose = converted([w for w in words if not any(_inside(_box(w), t.bbox) for t in tables)])
+    sizes, gaps = [ln.size for ln in loose], _gaps(loose)
     for table in tables:
-        rows = []
-        for row in table.rows:
-            texts = [_UNWRAP_HYPHEN.sub("-", _cell_text(converted([w for w in page.words if _inside(_box(w), c)])))
-                     for c in row.cells if c is not None]
-            if any(t.strip() for t in texts):
-                rows.append(tuple(texts))
+        def cell_text(cell: tuple[float, float, float, float]) -> str:
+            lines = converted([w for w in words if _inside(_box(w), cell)])
+            sizes.extend(ln.size for ln in lines)
+            gaps.extend(_gaps(lines))
+            return _cell_text(lines)
+
+        rows = _rows_of(table, cell_text)
         if rows:
             placed.append((table.bbox[1], Block(kind="table", rows=tuple(rows), page=number,
                                                 text="\n".join(" | ".join(r) for r in rows))))
-    lines = converted(page.words)
-    body = statistics.median(ln.size for ln in lines) if lines else 0.0  # the tables' text is body text
-    placed.extend(_paragraphs(converted(loose), number, body))
+    # The lines around a table are few and mostly far apart: body size and paragraph gap are
+    # those of all the page's text, the cells' lines included.
+    body = statistics.median(sizes) if sizes else 0.0
+    placed.extend(_paragraphs(loose, number, body, _paragraph_gap(gaps, body) if tables and body else None))
     placed.sort(key=lambda tb: tb[0])
     return [b for _, b in placed]
+
+
+_RULE_REMNANT = re.compile(r"^[|¦>\]\[]+$")  # what OCR makes of a bit of a table rule left on the page
 
 
 def _box(word: Any) -> dict[str, float]:
@@ -193,16 +200,34 @@ _UNWRAP_HYPHEN = re.compile(r"(?<=\w)-\n(?=\w)")
 
 
 def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    return _rows_of(table, lambda cell: _cell_text(_lines([w for w in words if _inside(w, cell)])))
+
+
+def _rows_of(table: Any, text_of: Any) -> tuple[tuple[str, ...], ...]:
+    """A table's rows of cell texts (``text_of(cell box)``), rows with no text left out.
+
+    A cell merged across columns appears once. A cell merged down rows (a label beside several
+    rows of answers: "Responsible institution" beside the name, the person, the phone...) appears
+    in its first row; in the others its place holds "", so each row keeps its columns and its
+    answer stays in the answer column."""
     rows = []
     for row in table.rows:
-        cells = [c for c in row.cells if c is not None]
         texts = []
-        for cell in cells:
-            inside = [w for w in words if _inside(w, cell)]
-            texts.append(_UNWRAP_HYPHEN.sub("-", _cell_text(_lines(inside))))
+        reach = float("-inf")  # right edge of the last cell of this row
+        for x, cell in zip(_column_starts(table), row.cells, strict=True):
+            if cell is not None:
+                texts.append(_UNWRAP_HYPHEN.sub("-", text_of(cell)))
+                reach = cell[2]
+            elif x >= reach - 1.0:  # no cell of this row covers the column: one from above does
+                texts.append("")
         if any(t.strip() for t in texts):
             rows.append(tuple(texts))
     return tuple(rows)
+
+
+def _column_starts(table: Any) -> list[float]:
+    """The left edges of a table's columns, as pdfplumber lines up a row's cells."""
+    return sorted({cell[0] for cell in table.cells})
 
 
 def _cell_text(lines: list[_Line]) -> str:
@@ -236,13 +261,16 @@ def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
     return out
 
 
-def _paragraphs(lines: list[_Line], page: int, body: float = 0.0) -> list[tuple[float, Block]]:
-    """Lines grouped into paragraphs and headings (set at least 1.5 pt above ``body``, by default
-    the median size of ``lines``)."""
+def _paragraphs(lines: list[_Line], page: int, body: float = 0.0,
+                new_paragraph: float | None = None) -> list[tuple[float, Block]]:
+    """Lines grouped into paragraphs (parted by a gap over ``new_paragraph``, by default found
+    from the gaps of ``lines``) and headings (set at least 1.5 pt above ``body``, by default the
+    median size of ``lines``)."""
     if not lines:
         return []
     body = body or statistics.median(ln.size for ln in lines)
-    new_paragraph = _paragraph_gap(_gaps(lines), body)
+    if new_paragraph is None:
+        new_paragraph = _paragraph_gap(_gaps(lines), body)
     out: list[tuple[float, Block]] = []
     current: list[_Line] = []
 
@@ -297,7 +325,7 @@ _NEVER_INSIDE = 3.0  # no paragraph has a gap of three lines (in body sizes) bet
 
 
 # "3", "- 3 -", "Página 3 de 7", "Page 3 of 7", "p. 3", "3/7", "Pág. 3" (on a line of its own).
-_PAGE_NUMBER = re.compile(r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[-–—]?\s*\d{1,3}\s*[-–—]?"
+_PAGE_NUMBER = re.compile(r"^(?:(?:page|pagina|pag|p)\.?\s*)?[-–—]?\s*\d{1,3}\s*[-–—]?"
                           r"(?:\s*(?:of|de|sur|/)\s*\d{1,3})?$", re.I)
 
 
