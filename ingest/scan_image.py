@@ -35,6 +35,7 @@ _INK = 128  # grey level below which a pixel is ink
 _RULE_INK = 200  # the same for rules: a thin one rendered from a 200 dpi scan is grey
 _MEETS = 3.0  # points: how near a rule's end must come to another rule to meet it
 _REACHES = 1.5  # points: how near a vertical rule's end must come to the middle of a horizontal one
+_OVERSHOOTS = 6.0  # points: how far past the rule it ends on a rule may go
 
 
 def prepare(image_path: Path, dpi: int) -> list[dict[str, Any]]:
@@ -134,7 +135,7 @@ def _dense_stretches(ink: Any, length: int, gap: int) -> list[tuple[int, int, in
         # The ink goes on past the dense stretch (by half a window at least, or further where
         # a few gaps came close together): followed as long as no gap is wider than ``gap``.
         first, last = start - _reach(band[row, :start][::-1], gap), end + _reach(band[row, end:], gap)
-        if last - first >= length:
+        if last - first >= length and (not out or out[-1] != (row, first, last)):  # stretches may reach alike
             out.append((row, first, last))
     return out
 
@@ -207,12 +208,16 @@ def _in_tables(horizontal: list[_Edge], vertical: list[_Edge]) -> list[_Edge]:
     and a horizontal rule that starts and ends on those. A letter's stroke, an underline, a rule
     drawn under a heading or the bands of ink along a line of text end on none; a letter set
     against a rule (a cell's text has no top margin) is taken for a bit of it, but its stroke stops
-    short of the next rule down."""
+    short of the next rule down. A rule may run a little past the one it ends on, into a letter
+    set against it on the other side."""
     def ends_on(v: dict[str, Any], h: dict[str, Any], end: str) -> bool:  # v's end on h
-        return h["x0"] - _MEETS <= v["x0"] <= h["x1"] + _MEETS and abs(v[end] - h["top"]) <= _REACHES
+        # it may stop just short of h, or go on past it a little (into a letter of the row beyond)
+        past = h["top"] - v[end] if end == "top" else v[end] - h["top"]
+        return h["x0"] - _MEETS <= v["x0"] <= h["x1"] + _MEETS and -_REACHES <= past <= _OVERSHOOTS
 
     def on(h: dict[str, Any], v: dict[str, Any], end: str) -> bool:  # h's end on v
-        return v["top"] - _REACHES <= h["top"] <= v["bottom"] + _REACHES and abs(h[end] - v["x0"]) <= _MEETS
+        past = v["x0"] - h[end] if end == "x0" else h[end] - v["x0"]
+        return v["top"] - _REACHES <= h["top"] <= v["bottom"] + _REACHES and -_MEETS <= past <= _OVERSHOOTS
 
     columns = [v for v in vertical if all(any(ends_on(v[0], h[0], end) for h in horizontal) for end in ("top", "bottom"))]
     rows = [h for h in horizontal if all(any(on(h[0], v[0], end) for v in columns) for end in ("x0", "x1"))]

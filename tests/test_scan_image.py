@@ -41,8 +41,12 @@ def _page(draw_table: bool, seed: int = 1) -> Image.Image:
         rows = [top, top + 70, top + 200, top + 270, top + 560]
         for y in rows:  # horizontal rules, 3 px, with gaps a photocopy leaves
             draw.rectangle((left, y, right, y + 2), fill=0)
-        for x in (left, middle, right):
+        for x in (left, right):
             draw.rectangle((x, top, x + 2, rows[-1] + 2), fill=0)
+        # the first row is a title over both columns; the column rule starts a little above the
+        # second rule (as where a letter touches it)
+        draw.rectangle((middle, rows[1] - 10, middle + 2, rows[-1] + 2), fill=0)
+        draw.rectangle((left - 16, rows[2], left, rows[2] + 2), fill=0)  # a rule running past the frame
         for _ in range(60):
             gap_x, gap_y = rng.randint(left, right - 8), rng.choice(rows)
             draw.rectangle((gap_x, gap_y, gap_x + rng.randint(2, 7), gap_y + 2), fill=255)
