@@ -6,8 +6,9 @@ have ruling lines; their words are assigned to the cells' boxes, so a table cost
 than its text. A table that continues on the next page (same column count, first thing on the
 page) is merged into one, and so is a paragraph that runs on over the page break; page numbers
 and running heads and feet are taken out first. Pages without a text layer (scans) are OCR'd by
-``ingest.ocr`` and their lines go through the same paragraph and heading grouping. The only
-module importing pdfplumber.
+``ingest.ocr``: the rules it finds in the page's image become table cells the same way
+(pdfplumber's edges to cells), its words go into them, and its other lines through the same
+paragraph and heading grouping. The only module importing pdfplumber.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,7 @@ def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...
     return _rows_of(table, lambda cell: _cell_text(_lines([w for w in words if _inside(w, cell)])))
 
 
-def _rows_of(table: Any, text_of: Any) -> tuple[tuple[str, ...], ...]:
+def _rows_of(table: Any, text_of: Callable[[Any], str]) -> tuple[tuple[str, ...], ...]:
     """A table's rows of cell texts (``text_of(cell box)``), rows with no text left out.
 
     A cell merged across columns appears once. A cell merged down rows (a label beside several
