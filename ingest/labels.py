@@ -178,8 +178,10 @@ def _comment_columns() -> frozenset[str]:
 
 
 def names_comment_column(cell: str) -> bool:
-    """A table header cell over a column of side remarks ("Observaciones", "Comments")."""
-    return fold(squash(cell)).rstrip(" :.") in _comment_columns()
+    """A table header cell over a column of side remarks ("Observaciones", "Comments"), also when
+    a narrow column broke the word ("Observacione" / "s")."""
+    return any(fold(squash(text)).rstrip(" :.") in _comment_columns()
+               for text in (cell, "".join(cell.split("\n"))))
 
 
 def is_boilerplate(line: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.labels import match_heading, match_label
 from ingest.model import Block, ExtractedDocument, Format, SectionKind
 from ingest.sections import split_sections
@@ -176,9 +178,11 @@ def test_an_annex_closes_the_last_section_and_a_dash_can_bring_the_pillar():
     assert program.fields["link"] == "Anexo 2"  # a label's answer, not an annex
 
 
-def test_a_comments_column_is_left_out():
+@pytest.mark.parametrize("header", ["Observaciones", "Observacione\ns", "Comments:"])
+def test_a_comments_column_is_left_out(header):
+    # "Observacione" / "s": a narrow column broke the word (a born-digital PDF)
     table = Block(kind="table", rows=(
-        ("PROGRAMA", "Observaciones"),
+        ("PROGRAMA", header),
         ("Nombre del programa:", "Sembremos Seguridad", ""),
         ("Pilar MISPA correspondiente:", "Pilar 3", "También toca el Pilar 4."),
         ("Resultados:", "Los robos bajaron un 9 %.", "Datos al 31/12/2021."),
