@@ -65,6 +65,31 @@ def test_fields_land_under_their_names(corpus_catalog, gold):
     assert not misses, "\n".join(misses)
 
 
+_CONTACT = {"name": "institution", "person": "contact_person", "job_title": "job_title", "phone": "phone",
+            "email": "email"}
+
+
+def test_institutions_and_contacts_land(corpus_catalog, gold):
+    """The responsible institution and its contact (person, job title, phone, e-mail) of every gold
+    section, exactly after whitespace normalization (in scans, within the titles' edit distance):
+    a table's label cell merged down the contact rows once lost every phone of a reply."""
+    total, misses = 0, []
+    for g in gold:
+        row = _find(corpus_catalog, g)
+        if row is None:
+            continue
+        for key, column in _CONTACT.items():
+            want = squash((g.get("institution") or {}).get(key) or "")
+            if not want:
+                continue
+            total += 1
+            found = squash(row[column] or "")
+            if not (found == want or (g["format"] == "scan" and close_enough(found, want))):
+                misses.append(f"{g['file']} {g['title'][:40]} {key}: {found[:50]!r} for {want[:50]!r}")
+    assert total > 1000
+    assert not misses, "\n".join(misses)
+
+
 def test_corpus_covers_languages_layouts_and_formats(gold):
     assert {g["language"] for g in gold} == {"es", "en", "pt", "fr"}
     assert {g["layout"] for g in gold} == {"table", "paragraph", "narrative"}
