@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import errno
+
 from .model import Status
+
+_STARVED = ("failed to map segment", "cannot allocate memory", "can't allocate", "can't start new thread")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is running out of memory under another name: a MemoryError behind it
+    (pdfplumber wraps everything in one exception type; a C function's "returned a result with an
+    exception set"), or a library that cannot be loaded ("failed to map segment from shared
+    object"), a lock or thread that cannot be made, as a worker's memory cap shows them."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError) or any(isinstance(arg, MemoryError) for arg in seen.args):
+            return True
+        if isinstance(seen, (ImportError, OSError, RuntimeError)) and (
+                getattr(seen, "errno", None) == errno.ENOMEM or any(s in str(seen).lower() for s in _STARVED)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class IngestError(Exception):

@@ -68,10 +68,6 @@ class OcrPage:
     words: list[OcrWord]
     rules: list[dict[str, Any]]  # a table's ruling lines, as pdfplumber edges (see scan_image)
 
-    @property
-    def lines(self) -> list[OcrLine]:
-        return lines_of(self.words)
-
 
 @dataclass(frozen=True, slots=True)
 class OcrResult:

@@ -20,7 +20,6 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
-import errno
 import functools
 import hashlib
 import mailbox
@@ -37,7 +36,7 @@ from .catalog import Catalog, DocumentInfo
 from .containers import CONTAINER_FORMATS, Container, Limits, Member, SourceInfo, opener_for
 from .dates import find_date
 from .dispatch import read_document
-from .errors import IngestError
+from .errors import IngestError, out_of_memory
 from .language import detect_language
 from .model import ExtractedDocument, Format, Section, Status, Tag
 from .sections import split_sections
@@ -425,30 +424,9 @@ def parse_file(path: Path, file_name: str, options: IngestOptions, tagger: Tagge
     except RecursionError:
         return Failure(Status.TOO_COMPLEX, "nested too deeply to read")
     except Exception as exc:  # one bad file must never stop the batch
-        if _starved(exc):
+        if out_of_memory(exc):
             raise MemoryError(str(exc)) from exc  # the worker reports it with the limit it exceeded
         return Failure(Status.FAILED, f"unexpected {type(exc).__name__}: {exc}")
-
-
-_STARVED = ("failed to map segment", "cannot allocate memory", "can't allocate", "can't start new thread")
-
-
-def _starved(exc: BaseException) -> bool:
-    """Whether ``exc`` is the worker's memory cap under another name: a library that cannot be
-    loaded ("failed to map segment from shared object"), a lock or thread that cannot be made, or
-    any error raised while a MemoryError was (a C function's "returned a result with an exception
-    set")."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, MemoryError):
-            return True
-        if isinstance(seen, (ImportError, OSError, RuntimeError)) and (
-                getattr(seen, "errno", None) == errno.ENOMEM or any(s in str(seen).lower() for s in _STARVED)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _record_failure(catalog: Catalog, info: DocumentInfo, status: Status, reason: str) -> FileOutcome:

@@ -61,8 +61,7 @@ def prepare(image_path: Path, dpi: int) -> list[dict[str, Any]]:
             across = ink if edge["orientation"] == "h" else ink.T
             lines = rule if edge["orientation"] == "h" else rule.T  # a view: marks land in `rule`
             start, end = min(r[1] for r in runs), max(r[2] for r in runs)
-            rows = sorted({r[0] for r in runs})
-            peak = max(rows, key=lambda row: int(across[row, start:end].sum()))  # the rule's middle
+            peak = max({r[0] for r in runs}, key=lambda row: int(across[row, start:end].sum()))  # its middle
             lines[max(0, peak - _THICK):peak + _THICK + 1, start:end] = True
         pixels[ink & rule] = 255
     edges = [edge for edge, _ in kept]

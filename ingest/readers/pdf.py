@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR
+from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR, out_of_memory
 from ..model import Block, ExtractedDocument, Format
 from ..text import fold, join_wrapped
 
@@ -65,7 +65,7 @@ def _read(path: Path) -> ExtractedDocument:
     except (EncryptedDocument, NeedsOCR):
         raise
     except Exception as exc:  # pdfplumber/pdfminer re-raise almost anything as-is
-        if _out_of_memory(exc):
+        if out_of_memory(exc):
             raise MemoryError("ran out of memory while reading the PDF") from exc  # too_large, not corrupt
         if "password" in str(exc).lower() or type(exc).__name__ == "PDFPasswordIncorrect":
             raise EncryptedDocument("password protected PDF") from exc
@@ -82,18 +82,6 @@ def _read(path: Path) -> ExtractedDocument:
         raise EmptyDocument(f"no text on any of its {len(pages)} pages, even by OCR")
     return ExtractedDocument(path=str(path), format=Format.PDF, blocks=tuple(blocks),
                              page_count=len(pages), metadata=meta)
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """True when a MemoryError lies behind ``exc`` (pdfplumber wraps everything in one exception type)."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, MemoryError) or any(isinstance(arg, MemoryError) for arg in seen.args):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _ocr_blank_pages(path: Path, blank: list[int], page_blocks: list[list[Block]]) -> dict[str, str]:
