@@ -70,7 +70,7 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
                    f" · pillars {pillars} · themes {','.join(h['themes']) or '-'}"
                    + (" · OCR'd text" if h["ocr"] else ""))
         click.echo("  " + " ".join(h["snippet"].split())[:300])
-    for name in ("pillar", "member_state", "kind", "language"):
+    for name in ("pillar", "theme", "member_state", "kind", "language", "year"):
         counts = result.facets.get(name, {})
         if counts:
             click.echo(f"\n{name}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()), nl=False)
