@@ -21,9 +21,52 @@ def _find(catalog, g):
     return next((r for r in rows if r["kind"] == g["kind"] and squash(r["title"]) in titles), None)
 
 
+# Faults of the reader on held-out replies, recorded when the replies were added (batch 15, written
+# blind) and left as found: a held-out reply may show a parser its faults, but no rule is written
+# from it (corpus/PROVENANCE.md). A fix needs a tune reply that shows the same; the tests then say
+# to strike the fault from this list. Keys as the tests below name a miss (file, title, field).
+HELDOUT_FAULTS = {
+    "section": frozenset({
+        # The plan of a narrative PDF is not found under its title.
+        "replies/tto-2025-narrativepdf.pdf: plan 'Safer Communities: National Crime Reduction Strategy 2024–2028'",
+    }),
+    "field": frozenset({
+        # A born-digital PDF's footnotes, printed at the foot of the page, run into the answer there.
+        "replies/bra-2006-tablepdf.pdf Plano Nacional de Segurança Pública – Si results",
+        "replies/bra-2006-tablepdf.pdf Programa de Implantação do Sistema Penit results",
+        "replies/bra-2006-tablepdf.pdf Programa Caminho Novo – Fortalecimento d lines_of_action",
+        "replies/hnd-2023-paragraphpdf.pdf Plan Nacional de Seguridad Ciudadana y C other",
+        "replies/hnd-2023-paragraphpdf.pdf Programa de Evaluación Integral de Confi lines_of_action",
+        "replies/hnd-2023-paragraphpdf.pdf Programa de Evaluación Integral de Confi evaluation",
+        "replies/hnd-2023-paragraphpdf.pdf Extorsión al transporte: de los operativ actions",
+    }),
+    "contact": frozenset({
+        # The same footnotes.
+        "replies/bra-2006-tablepdf.pdf Programa de Implantação do Sistema Penit email",
+        "replies/hnd-2023-paragraphpdf.pdf Mesa interinstitucional de conciliación  job_title",
+        # A PDF table's "Responsible institution" label cell split by a page break: that
+        # section's institution block is read out of step.
+        "replies/jam-2025-tablepdf.pdf Violence Interrupters Programme name",
+        "replies/jam-2025-tablepdf.pdf Violence Interrupters Programme person",
+        "replies/jam-2025-tablepdf.pdf Violence Interrupters Programme job_title",
+        "replies/jam-2025-tablepdf.pdf Violence Interrupters Programme phone",
+    }),
+}
+
+
+def _assert_only_known(misses: list[str], details: dict[str, str], kind: str) -> None:
+    """No miss but the recorded held-out faults of this ``kind`` of check, and every one of them
+    (a fault fixed is struck from the list). ``details``: more words on a miss, by its key."""
+    known = HELDOUT_FAULTS[kind]
+    new = [m for m in misses if m not in known]
+    assert not new, "\n".join(f"{m}{details.get(m, '')}" for m in new)
+    fixed = known - set(misses)
+    assert not fixed, "fixed, strike from HELDOUT_FAULTS: " + "; ".join(sorted(fixed))
+
+
 def test_every_gold_section_is_found(corpus_catalog, gold):
     missing = [f"{g['file']}: {g['kind']} {g['title']!r}" for g in gold if _find(corpus_catalog, g) is None]
-    assert not missing, "\n".join(missing)
+    _assert_only_known(missing, {}, "section")
 
 
 def test_member_state_and_language_of_every_section(corpus_catalog, gold):
@@ -62,7 +105,7 @@ def test_fields_land_under_their_names(corpus_catalog, gold):
     print(f"\nfields landed: {landed}/{total} = {ratio:.3f}")
     # Every field, exactly after whitespace normalization; in OCR'd scans within the small edit
     # distance allowed for titles (OCR misreads characters: "www,anmac" for "www.anmac").
-    assert not misses, "\n".join(misses)
+    _assert_only_known(misses, {}, "field")
 
 
 _CONTACT = {"name": "institution", "person": "contact_person", "job_title": "job_title", "phone": "phone",
@@ -73,7 +116,7 @@ def test_institutions_and_contacts_land(corpus_catalog, gold):
     """The responsible institution and its contact (person, job title, phone, e-mail) of every gold
     section, exactly after whitespace normalization (in scans, within the titles' edit distance):
     a table's label cell merged down the contact rows once lost every phone of a reply."""
-    total, misses = 0, []
+    total, misses, details = 0, [], {}
     for g in gold:
         row = _find(corpus_catalog, g)
         if row is None:
@@ -85,9 +128,11 @@ def test_institutions_and_contacts_land(corpus_catalog, gold):
             total += 1
             found = squash(row[column] or "")
             if not (found == want or (g["format"] == "scan" and close_enough(found, want))):
-                misses.append(f"{g['file']} {g['title'][:40]} {key}: {found[:50]!r} for {want[:50]!r}")
+                miss = f"{g['file']} {g['title'][:40]} {key}"
+                misses.append(miss)
+                details[miss] = f": {found[:50]!r} for {want[:50]!r}"
     assert total > 1000
-    assert not misses, "\n".join(misses)
+    _assert_only_known(misses, details, "contact")
 
 
 def test_corpus_covers_languages_layouts_and_formats(gold):

@@ -29,8 +29,11 @@ def test_topic_queries_find_their_areas_sections_in_any_language(corpus_catalog,
         print("\n" + bench.summary(results, lang))
         mine = [r for r in results if r.lang == lang]
         share = sum(r.found for r in mine) / sum(r.wanted for r in mine)
-        # Measured 2026-11-30 (session 6, final): en 17/22 areas met and 65/74 = 0.88 overall; es 18/22
-        # and 65/74 = 0.88 (session 5: 18/22 with 67/74, 19/22 with 66/74). The target (every area
-        # >= 80%) is not reached yet; this guards what is.
-        assert share >= 0.86, bench.summary(results, lang)
-        assert sum(r.met for r in mine) >= 17, bench.summary(results, lang)
+        # Measured 2026-11-30 over the held-out part grown to 24 replies (102 sections, 206 gold
+        # themes; batch 15 written blind and labelled more densely than the rest: 2.5 themes a
+        # section against 1.5): en 5/22 areas met, 124/206 = 0.60 overall; es 5/22, 122/206 = 0.59.
+        # (Over its first 12 replies: en 17/22 and 65/74, es 18/22 and 65/74.) Six areas now have
+        # more than 12 gold sections, more than a top 10 can hold 80% of. The target (every area
+        # >= 80%) is not reached; this guards what is.
+        assert share >= 0.58, bench.summary(results, lang)
+        assert sum(r.met for r in mine) >= 5, bench.summary(results, lang)
