@@ -31,19 +31,13 @@ HELDOUT_FAULTS = {
         "replies/tto-2025-narrativepdf.pdf: plan 'Safer Communities: National Crime Reduction Strategy 2024–2028'",
     }),
     "field": frozenset({
-        # A born-digital PDF's footnotes, printed at the foot of the page, run into the answer there.
-        "replies/bra-2006-tablepdf.pdf Plano Nacional de Segurança Pública – Si results",
-        "replies/bra-2006-tablepdf.pdf Programa de Implantação do Sistema Penit results",
-        "replies/bra-2006-tablepdf.pdf Programa Caminho Novo – Fortalecimento d lines_of_action",
-        "replies/hnd-2023-paragraphpdf.pdf Plan Nacional de Seguridad Ciudadana y C other",
+        # Two answers of a paragraph-layout PDF (batch 15 also showed footnotes run into answers
+        # in this reply and in bra-2006; the footnote reading made for tune's bra-2005 mended
+        # those, not these).
         "replies/hnd-2023-paragraphpdf.pdf Programa de Evaluación Integral de Confi lines_of_action",
         "replies/hnd-2023-paragraphpdf.pdf Programa de Evaluación Integral de Confi evaluation",
-        "replies/hnd-2023-paragraphpdf.pdf Extorsión al transporte: de los operativ actions",
     }),
     "contact": frozenset({
-        # The same footnotes.
-        "replies/bra-2006-tablepdf.pdf Programa de Implantação do Sistema Penit email",
-        "replies/hnd-2023-paragraphpdf.pdf Mesa interinstitucional de conciliación  job_title",
         # A PDF table's "Responsible institution" label cell split by a page break: that
         # section's institution block is read out of step.
         "replies/jam-2025-tablepdf.pdf Violence Interrupters Programme name",

@@ -256,3 +256,59 @@ def test_docx_number_formats():
     assert [_formatted(n, "upperRoman") for n in (1, 4, 9, 14)] == ["I", "IV", "IX", "XIV"]
     assert [_formatted(n, "lowerLetter") for n in (1, 26, 27)] == ["a", "z", "aa"]
     assert _formatted(3, "decimal") == "3" and _formatted(3, "decimalZero") == "03"
+
+
+def _table(rows: list[tuple[str, ...]], page: int):
+    from ingest.model import Block
+
+    return Block(kind="table", rows=tuple(rows), page=page, text="\n".join(" | ".join(r) for r in rows))
+
+
+def test_pdf_table_row_cut_by_a_page_break_is_one_row():
+    # guy-2025-tablepdf: "Targeted / population:" and its answer cut by the page break
+    from ingest.readers.pdf import _append_page
+
+    labels = [("Member State:", "Guyana"), ("Name of the program:", "ICIS"), ("Corresponding MISPA pillar:", "III")]
+    blocks = [_table([*labels, ("Targeted", "The 11 police divisions and their 117")], page=2)]
+    _append_page(blocks, [_table([("population:", "stations and outposts."), ("Prioritized needs:", "x")], page=3)])
+    assert blocks[0].rows[-2:] == (("Targeted\npopulation:", "The 11 police divisions and their 117\nstations and outposts."),
+                                   ("Prioritized needs:", "x"))
+    # the table's labels end with a colon: a part without one goes on in the next part that has it
+    cut = [_table([*labels, ("Responsible", "Name of the institution: Ministry")], page=1)]
+    _append_page(cut, [_table([("Institution:", "Person in charge: Ms. Li")], page=2)])
+    assert cut[0].rows[-1] == ("Responsible\nInstitution:", "Name of the institution: Ministry\nPerson in charge: Ms. Li")
+    # whole rows on either side of the break stay apart
+    whole = [_table([*labels, ("Targeted population:", "Youth.")], page=1)]
+    _append_page(whole, [_table([("Prioritized needs:", "Jobs.")], page=2)])
+    assert whole[0].rows[-2:] == (("Targeted population:", "Youth."), ("Prioritized needs:", "Jobs."))
+    bare = [_table([("Member State", "Peru"), ("Name of the program", "ICIS"), ("Targeted population", "Youth.")], 1)]
+    _append_page(bare, [_table([("Prioritized needs", "Jobs.")], page=2)])
+    assert len(bare[0].rows) == 4  # labels without colons: a capital starts a new one
+    go_on = [_table([*labels, ("Results:", "31 parks")], page=1)]
+    _append_page(go_on, [_table([("", "and 4 plazas.")], page=2)])
+    assert go_on[0].rows[-1] == ("", "and 4 plazas.")  # an answer going on alone is left to the sections
+
+
+def test_pdf_footnote_rule_needs_small_type_under_it():
+    from types import SimpleNamespace
+
+    from ingest.readers.pdf import _without_footnotes
+
+    def word(text, x0, top, size=11.0):
+        return {"text": text, "x0": x0, "x1": x0 + 6 * len(text) * size / 11, "top": top, "bottom": top + size, "size": size}
+
+    words = [word("Texto", 71, 100), word("del", 110, 100), word("campo", 140, 100), word("derecho", 460, 100),
+             word("Nota", 71, 700, 9.0), word("al", 100, 700, 9.0), word("pie", 115, 700, 9.0)]
+    rule = {"x0": 71, "x1": 190, "top": 690, "bottom": 690.5}
+    page = SimpleNamespace(rects=[rule], lines=[], height=842)
+    assert [w["text"] for w in _without_footnotes(page, words)] == ["Texto", "del", "campo", "derecho"]
+    body_size = [*words[:4], word("Más", 71, 700), word("texto", 100, 700), word("normal", 130, 700)]
+    assert len(_without_footnotes(page, body_size)) == 7  # a rule over text of the body's size: no notes
+    high = SimpleNamespace(rects=[{**rule, "top": 90, "bottom": 90.5}], lines=[], height=842)
+    assert len(_without_footnotes(high, words)) == 7  # a rule high on the page: no notes
+    # a mark: small, raised, against a word; a small number after a number is an exponent
+    mark = {**word("2", 0, 98, 6.5)}
+    after_word = [word("Ley", 71, 100), {**mark, "x0": 89.0, "x1": 92.5}, {**word(",", 92.5, 100)}]
+    assert [w["text"] for w in _without_footnotes(page, after_word)] == ["Ley,"]
+    after_number = [word("10", 71, 100), {**mark, "x0": 83.0, "x1": 86.5}]
+    assert [w["text"] for w in _without_footnotes(page, after_number)] == ["10", "2"]

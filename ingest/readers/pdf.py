@@ -160,6 +160,8 @@ def _ruled_tables(rules: list[dict[str, Any]]) -> list[Any]:
 
 def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
     words = page.extract_words(extra_attrs=["size", "fontname"])
+    count = len(words)
+    words = _without_footnotes(page, words)
     tables = page.find_tables() if (page.lines or page.rects) else []
     placed: list[tuple[float, Block]] = []
     loose = []
@@ -175,7 +177,57 @@ def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
     for top, block in _paragraphs(_lines(loose), number):
         placed.append((top, block))
     placed.sort(key=lambda tb: tb[0])
-    return [b for _, b in placed], len(words)
+    return [b for _, b in placed], count
+
+
+# A footnote's mark in the text: a number (or asterisk, dagger) set small and raised, right
+# against the word before it ("Desarmamento¹,").
+_MARK = re.compile(r"\d{1,2}|[*†‡]")
+
+
+def _without_footnotes(page: Any, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's words without its footnotes, which the Word reader also leaves out (a footnote
+    is no part of the answer it annotates): the notes under the short rule Word sets above them
+    at the foot of the page, and the marks that call them in the text. A word after a mark is
+    joined to the word before it ("Desarmamento" "¹" "," -> "Desarmamento,")."""
+    if not words:
+        return words
+    body = statistics.median(w["size"] for w in words)
+    rule = _footnote_rule(page, words, body)
+    if rule is not None:
+        words = [w for w in words if w["top"] < rule]
+    out: list[dict[str, Any]] = []
+    skip_gap_after: dict[str, Any] | None = None
+    for w in words:
+        prev = out[-1] if out else None
+        if (prev is not None and _MARK.fullmatch(w["text"]) and w["size"] <= 0.8 * prev["size"]
+                and abs(w["x0"] - prev["x1"]) < 1.0 and w["bottom"] < prev["bottom"] - 1.0
+                and not prev["text"][-1:].isdigit()):
+            skip_gap_after = w
+            continue
+        if (skip_gap_after is not None and prev is not None and abs(w["x0"] - skip_gap_after["x1"]) < 1.0
+                and abs(w["top"] - prev["top"]) < 1.0):
+            out[-1] = {**prev, "text": prev["text"] + w["text"], "x1": w["x1"]}
+        else:
+            out.append(w)
+        skip_gap_after = None
+    return out
+
+
+def _footnote_rule(page: Any, words: list[dict[str, Any]], body: float) -> float | None:
+    """The top of the short rule over a page's footnotes, if it has one: a thin horizontal line
+    at the left margin, at most half the text's width, in the lower half of the page, with only
+    smaller type under it."""
+    left = min(w["x0"] for w in words)
+    width = max(w["x1"] for w in words) - left
+    for r in list(page.rects) + list(page.lines):
+        thin, long = r["bottom"] - r["top"] <= 1.5, r["x1"] - r["x0"]
+        if not thin or not 20 <= long <= 0.5 * width or abs(r["x0"] - left) > 6 or r["top"] < page.height / 2:
+            continue
+        below = [w for w in words if w["top"] > r["top"]]
+        if below and statistics.median(w["size"] for w in below) <= body - 1.0:
+            return float(r["top"])
+    return None
 
 
 def _inside(word: dict[str, Any], bbox: tuple[float, float, float, float]) -> bool:
@@ -232,6 +284,9 @@ def _cell_text(lines: list[_Line]) -> str:
     return out
 
 
+_BULLETS = frozenset("•·▪●◦‣∙\uf0b7\uf0a7")  # Word's bullets (Symbol's as private-use glyphs)
+
+
 def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
     ordered = sorted(words, key=lambda w: (round(w["top"]), w["x0"]))
     lines: list[list[dict[str, Any]]] = []
@@ -243,8 +298,11 @@ def _lines(words: Iterable[dict[str, Any]]) -> list[_Line]:
     out = []
     for ws in lines:
         ws.sort(key=lambda w: w["x0"])
+        texts = [w["text"] for w in ws]
+        if len(texts) > 1 and texts[0] in _BULLETS:
+            texts[0] = "-"  # a list item as the Word reader gives it ("- "), whatever the bullet's glyph
         out.append(_Line(top=min(w["top"] for w in ws), bottom=max(w["bottom"] for w in ws),
-                         x0=ws[0]["x0"], text=" ".join(w["text"] for w in ws),
+                         x0=ws[0]["x0"], text=" ".join(texts),
                          size=max(w["size"] for w in ws),
                          bold=all("bold" in w["fontname"].lower() for w in ws)))
     return out
@@ -359,11 +417,29 @@ def _append_page(blocks: list[Block], page_blocks: list[Block]) -> None:
     elif (blocks and page_blocks and blocks[-1].kind == "table" and page_blocks[0].kind == "table"
             and len(blocks[-1].rows[-1]) == len(page_blocks[0].rows[0])):  # rows[0] may be a merged title row
         prev, nxt = blocks[-1], page_blocks[0]
-        rows = prev.rows + nxt.rows
+        if _split_row(prev.rows, nxt.rows[0]):
+            joined = tuple("\n".join(p for p in pair if p) for pair in zip(prev.rows[-1], nxt.rows[0], strict=True))
+            rows = prev.rows[:-1] + (joined,) + nxt.rows[1:]
+        else:
+            rows = prev.rows + nxt.rows
         blocks[-1] = Block(kind="table", rows=rows, page=prev.page, last_page=nxt.page,
                            text="\n".join(" | ".join(r) for r in rows))
         page_blocks = page_blocks[1:]
     blocks.extend(page_blocks)
+
+
+def _split_row(rows: tuple[tuple[str, ...], ...], first: tuple[str, ...]) -> bool:
+    """Whether ``first``, the first row of a table's part on a new page, is the rest of the
+    table's last row (``rows[-1]``), cut by the page break with its label: the label goes on in
+    lower case ("Targeted" / "population:"), or the table's labels end with a colon and the last
+    one lacks it while this part has it."""
+    label, rest = rows[-1][0].strip(), first[0].strip()
+    if not label or not rest:
+        return False
+    if rest[0].islower():
+        return True
+    with_colon = sum(r[0].rstrip().endswith(":") for r in rows if r[0].strip())
+    return with_colon >= 3 and not label.endswith(":") and rest.endswith(":")
 
 
 def _runs_on(last: Block | None, first: Block | None) -> bool:
