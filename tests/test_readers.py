@@ -312,3 +312,18 @@ def test_pdf_footnote_rule_needs_small_type_under_it():
     assert [w["text"] for w in _without_footnotes(page, after_word)] == ["Ley,"]
     after_number = [word("10", 71, 100), {**mark, "x0": 83.0, "x1": 86.5}]
     assert [w["text"] for w in _without_footnotes(page, after_number)] == ["10", "2"]
+
+
+def test_pdf_footnotes_and_their_marks_are_left_out():
+    # bra-2005-paragraphpdf: "Estatuto do Desarmamento¹, permite..." with its note at the foot of page 3
+    text = "\n".join(b.text for b in read_document(CORPUS / "bra-2005-paragraphpdf.pdf").blocks if b.kind == "paragraph")
+    assert "Estatuto do\nDesarmamento, permite" in text
+    assert "Lei nº 10.826" not in text  # the footnote
+    assert "Página" not in text
+
+
+def test_pdf_bullets_read_as_the_word_reader_gives_them():
+    # bol-2024-paragraphpdf: Word's bullet list ("•" in the PDF) reads "- item", as from the .docx
+    text = "\n".join(b.text for b in read_document(CORPUS / "bol-2024-paragraphpdf.pdf").blocks)
+    assert "- Convenios con 23 gobiernos" in text
+    assert "•" not in text
