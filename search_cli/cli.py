@@ -14,7 +14,6 @@ import click
 
 from ingest.settings import Settings
 
-from .output import format_option, table, to_csv, to_json
 
 EXPORT_COLUMNS = ("id", "kind", "title", "member_state", "language", "institution", "declared_pillar",
                   "pillars", "themes", "source_file", "pages", "year", "contact_person", "email")

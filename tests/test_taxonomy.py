@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from classify.taxonomy import TAXONOMY_DIR, Taxonomy, TaxonomyError, _load_cached, load_taxonomy
+from classify.taxonomy import TAXONOMY_DIR, Taxonomy, TaxonomyError, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("en", "es", "pt", "fr")
