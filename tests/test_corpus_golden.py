@@ -145,3 +145,18 @@ def test_every_theme_has_three_sections_in_two_languages(gold):
         sections = [g for g in gold if code in g["themes"]]
         assert len(sections) >= 3, code
         assert len({g["language"] for g in sections}) >= 2, code
+
+
+def test_second_reviewer_labels_every_heldout_section(gold):
+    """corpus/heldout-second-reviewer.jsonl: the held-out gold lines, each with a second reviewer's
+    pillars and themes (a theme's pillar among the pillars), and nothing else."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "corpus" / "heldout-second-reviewer.jsonl"
+    second = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    key = lambda g: (g["file"], g["kind"], g["title"])  # noqa: E731
+    assert [key(g) for g in second] == [key(g) for g in gold if g["split"] == "heldout"]
+    for g in second:
+        if g["kind"] != "plan":
+            assert g["themes"] and {int(t.split(".")[0]) for t in g["themes"]} <= set(g["pillars"]), g["title"]
