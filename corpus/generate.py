@@ -1264,7 +1264,11 @@ def add_labeled(doc: DocumentObject, entry: Entry, reply: Reply, variant: Varian
             add_text(values[-1], state.item(values[-1], paragraph))
         wrap_sdt(values, entry.label, entry.key)
         return
-    if mode == "detached" or entry.sublabels:
+    # A list that starts the answer under Word numbering begins on the line after its label, as
+    # Word users write it: its first item on the label's line would keep its typed "1)" while Word
+    # numbered the others from 1 again.
+    list_first = variant.auto_numbering and bool(entry.paragraphs and LIST_ITEM_RE.match(entry.paragraphs[0]))
+    if mode == "detached" or entry.sublabels or list_first:
         add_text(head, label if mode == "detached" else label + colon, variant.bold_labels)
         rest = entry.paragraphs
     else:

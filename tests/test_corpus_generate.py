@@ -41,3 +41,25 @@ def test_a_new_reply_changes_no_other_variant(generate, tmp_path):
     assert {k: after[k] for k in before} == before
     assert after[replies[-1].id] == generate.choose_variant(replies[-1])  # from its own id
     assert generate.write_variants(after, pinned) and not generate.write_variants(after, pinned)
+
+
+def test_a_numbered_list_that_starts_an_answer_starts_under_its_label(generate):
+    # auto_numbering, paragraph layout: "Lines of action: 1) ..." once kept its typed "1)" on the
+    # label's line while Word numbered the next items from 1 again (1, 1, 2, 3)
+    import dataclasses
+    import io
+
+    import docx
+
+    replies = {r.id: r for r in generate.load_sources(CORPUS / "source")}
+    reply = replies["bol-2024-paragraphpdf"]
+    variant = generate.pinned_variants([reply], CORPUS / "variants.json")[reply.id]
+    assert variant.auto_numbering and reply.layout == "paragraph"
+    first = next(s for s in reply.sections if s.kind == "program")
+    listed = dataclasses.replace(first, fields={**first.fields, "lines_of_action": "1) Uno.\n\n2) Dos.\n\n3) Tres."})
+    reply = dataclasses.replace(reply, sections=(listed, *[s for s in reply.sections if s is not first]))
+    paragraphs = docx.Document(io.BytesIO(generate.build_docx(reply, variant))).paragraphs
+    at = next(i for i, p in enumerate(paragraphs) if p.text in ("Uno.", "1) Uno."))
+    assert [p.text for p in paragraphs[at:at + 3]] == ["Uno.", "Dos.", "Tres."]
+    assert all(p._p.pPr is not None and p._p.pPr.numPr is not None for p in paragraphs[at:at + 3])
+    assert paragraphs[at - 1].text.rstrip().endswith(":")  # the label, alone on its line
