@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import itertools
@@ -288,9 +290,24 @@ class _HTMLText(HTMLParser):
 
 def _header(message: Message, name: str) -> str:
     try:
-        return clean(str(message.get(name, "") or "")).strip()
+        return clean(_encoded_words_joined(message, name) or str(message.get(name, "") or "")).strip()
     except Exception:  # a malformed header must not lose the message
         return ""
+
+
+def _encoded_words_joined(message: Message, name: str) -> str | None:
+    """The header decoded from its raw text, adjacent encoded words joined as RFC 2047 says (a
+    mailer that folds "República de Panamá" into two words, "...Panam?=" and "=?utf-8?q?=C3=A1?=",
+    reads "Panamá"; the stdlib's newer header parser puts a space in: "Panam á"). None when the
+    header has no encoded word or does not decode."""
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    if not isinstance(raw, str) or "=?" not in raw:
+        return None
+    try:
+        text = str(email.header.make_header(email.header.decode_header(raw)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return None
+    return " ".join(text.split())
 
 
 def _date(message: Message) -> str | None:

@@ -310,3 +310,20 @@ def test_a_reply_pasted_into_the_message_is_read_as_its_document(tmp_path):
     plain.write_bytes(message(body="Nombre del programa: Uno", subject="Nota").as_bytes())
     _, report = ingest([plain], tmp_path / "other")
     assert [(f.kind, f.status) for f in report.files] == [("message", "ok")]
+
+
+def test_sender_name_folded_into_two_encoded_words_reads_whole():
+    # pan-2015-tableeml: "...Panam?=" / "=?utf-8?q?=C3=A1?=" is "Panamá" (RFC 2047 joins adjacent
+    # encoded words); the stdlib's newer parser reads "Panam á"
+    from ingest.mail import _header
+
+    raw = (b"From: =?utf-8?q?Misi=C3=B3n_Permanente_=E2=80=93_Rep=C3=BAblica_de_Panam?=\r\n"
+           b" =?utf-8?q?=C3=A1?= <mision.oea@mire.gob.pa>\r\n"
+           b"Subject: =?utf-8?q?Respuesta_=E2=80=93_Panam?= =?utf-8?q?=C3=A1?=\r\n"
+           b"To: dps@oas.org\r\n\r\nbody\r\n")
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert _header(message, "From") == "Misión Permanente – República de Panamá <mision.oea@mire.gob.pa>"
+    assert _header(message, "Subject") == "Respuesta – Panamá"
+    assert _header(message, "To") == "dps@oas.org"  # no encoded word: as the parser reads it
+    broken = email.message_from_bytes(b"Subject: =?x-unknown?q?abc?=\r\n\r\n", policy=email.policy.default)
+    assert _header(broken, "Subject")  # an unknown charset: the parser's reading, not nothing
