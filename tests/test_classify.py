@@ -176,7 +176,7 @@ def test_eval_command_on_corpus(corpus_catalog, gold, tmp_path):
                                 corpus_catalog.iter_sections())
     assert not missing
     ev = evaluate(pairs, lambda s: (lambda r: (r.pillars, r.themes))(classify_row(s)))
-    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.87 on the tune split (259 sections, session 7)
+    assert ev.micro["pillar"].f1 >= 0.85  # measured 0.864 on the tune split (489 sections, session 9)
 
 
 def test_eval_of_some_files_only(corpus_catalog):
