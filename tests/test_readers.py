@@ -298,12 +298,15 @@ def test_pdf_footnote_rule_needs_small_type_under_it():
         return {"text": text, "x0": x0, "x1": x0 + 6 * len(text) * size / 11, "top": top, "bottom": top + size, "size": size}
 
     words = [word("Texto", 71, 100), word("del", 110, 100), word("campo", 140, 100), word("derecho", 460, 100),
-             word("Nota", 71, 700, 9.0), word("al", 100, 700, 9.0), word("pie", 115, 700, 9.0)]
+             word("1", 71, 699, 9.0), word("Nota", 80, 700, 9.0), word("al", 110, 700, 9.0)]
     rule = {"x0": 71, "x1": 190, "top": 690, "bottom": 690.5}
     page = SimpleNamespace(rects=[rule], lines=[], height=842)
     assert [w["text"] for w in _without_footnotes(page, words)] == ["Texto", "del", "campo", "derecho"]
-    body_size = [*words[:4], word("Más", 71, 700), word("texto", 100, 700), word("normal", 130, 700)]
+    body_size = [*words[:4], word("1", 71, 699), word("texto", 100, 700), word("normal", 130, 700)]
     assert len(_without_footnotes(page, body_size)) == 7  # a rule over text of the body's size: no notes
+    unnumbered = [*words[:4], word("Fuente:", 71, 700, 9.0), word("INE", 120, 700, 9.0), word("2024", 150, 700, 9.0)]
+    assert len(_without_footnotes(page, unnumbered)) == 7  # small type under a rule, but no note's number
+    assert len(_without_footnotes(page, words, [(65, 600, 400, 800)])) == 7  # a rule of a table: no notes
     high = SimpleNamespace(rects=[{**rule, "top": 90, "bottom": 90.5}], lines=[], height=842)
     assert len(_without_footnotes(high, words)) == 7  # a rule high on the page: no notes
     # a mark: small, raised, against a word; a small number after a number is an exponent
@@ -312,6 +315,8 @@ def test_pdf_footnote_rule_needs_small_type_under_it():
     assert [w["text"] for w in _without_footnotes(page, after_word)] == ["Ley,"]
     after_number = [word("10", 71, 100), {**mark, "x0": 83.0, "x1": 86.5}]
     assert [w["text"] for w in _without_footnotes(page, after_number)] == ["10", "2"]
+    after_unit = [word("km", 71, 100), {**mark, "x0": 83.0, "x1": 86.5}]
+    assert [w["text"] for w in _without_footnotes(page, after_unit)] == ["km", "2"]  # km², not a note
 
 
 def test_pdf_footnotes_and_their_marks_are_left_out():

@@ -161,8 +161,8 @@ def _ruled_tables(rules: list[dict[str, Any]]) -> list[Any]:
 def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
     words = page.extract_words(extra_attrs=["size", "fontname"])
     count = len(words)
-    words = _without_footnotes(page, words)
     tables = page.find_tables() if (page.lines or page.rects) else []
+    words = _without_footnotes(page, words, [t.bbox for t in tables])
     placed: list[tuple[float, Block]] = []
     loose = []
     boxes = [t.bbox for t in tables]
@@ -183,17 +183,20 @@ def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
 # A footnote's mark in the text: a number (or asterisk, dagger) set small and raised, right
 # against the word before it ("Desarmamento¹,").
 _MARK = re.compile(r"\d{1,2}|[*†‡]")
+_UNITS = frozenset({"m", "km", "cm", "mm", "ha"})  # "km²" set as a raised 2: an exponent, not a mark
 
 
-def _without_footnotes(page: Any, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _without_footnotes(page: Any, words: list[dict[str, Any]],
+                       tables: list[tuple[float, float, float, float]] = ()) -> list[dict[str, Any]]:
     """The page's words without its footnotes, which the Word reader also leaves out (a footnote
     is no part of the answer it annotates): the notes under the short rule Word sets above them
     at the foot of the page, and the marks that call them in the text. A word after a mark is
-    joined to the word before it ("Desarmamento" "¹" "," -> "Desarmamento,")."""
+    joined to the word before it ("Desarmamento" "¹" "," -> "Desarmamento,"). ``tables``: the
+    boxes of the page's tables, whose rules are no footnote rule."""
     if not words:
         return words
     body = statistics.median(w["size"] for w in words)
-    rule = _footnote_rule(page, words, body)
+    rule = _footnote_rule(page, words, body, tables)
     if rule is not None:
         words = [w for w in words if w["top"] < rule]
     out: list[dict[str, Any]] = []
@@ -202,7 +205,7 @@ def _without_footnotes(page: Any, words: list[dict[str, Any]]) -> list[dict[str,
         prev = out[-1] if out else None
         if (prev is not None and _MARK.fullmatch(w["text"]) and w["size"] <= 0.8 * prev["size"]
                 and abs(w["x0"] - prev["x1"]) < 1.0 and w["bottom"] < prev["bottom"] - 1.0
-                and not prev["text"][-1:].isdigit()):
+                and not prev["text"][-1:].isdigit() and prev["text"].lower() not in _UNITS):
             skip_gap_after = w
             continue
         if (skip_gap_after is not None and prev is not None and abs(w["x0"] - skip_gap_after["x1"]) < 1.0
@@ -214,18 +217,22 @@ def _without_footnotes(page: Any, words: list[dict[str, Any]]) -> list[dict[str,
     return out
 
 
-def _footnote_rule(page: Any, words: list[dict[str, Any]], body: float) -> float | None:
+def _footnote_rule(page: Any, words: list[dict[str, Any]], body: float,
+                   tables: list[tuple[float, float, float, float]] = ()) -> float | None:
     """The top of the short rule over a page's footnotes, if it has one: a thin horizontal line
-    at the left margin, at most half the text's width, in the lower half of the page, with only
-    smaller type under it."""
+    at the left margin, at most half the text's width, in the lower half of the page and in no
+    table, with only smaller type under it, which starts with a note's number."""
     left = min(w["x0"] for w in words)
     width = max(w["x1"] for w in words) - left
     for r in list(page.rects) + list(page.lines):
         thin, long = r["bottom"] - r["top"] <= 1.5, r["x1"] - r["x0"]
         if not thin or not 20 <= long <= 0.5 * width or abs(r["x0"] - left) > 6 or r["top"] < page.height / 2:
             continue
-        below = [w for w in words if w["top"] > r["top"]]
-        if below and statistics.median(w["size"] for w in below) <= body - 1.0:
+        if any(b[0] - 2 <= r["x0"] <= b[2] + 2 and b[1] - 2 <= r["top"] <= b[3] + 2 for b in tables):
+            continue
+        below = sorted((w for w in words if w["top"] > r["top"]), key=lambda w: (round(w["top"]), w["x0"]))
+        if (below and _MARK.fullmatch(below[0]["text"])
+                and statistics.median(w["size"] for w in below) <= body - 1.0):
             return float(r["top"])
     return None
 
