@@ -974,6 +974,15 @@ def add_footnotes_part(doc: DocumentObject, notes: Sequence[str]) -> None:
     doc.part.relate_to(part, RT.FOOTNOTES)
 
 
+def letterhead_height(lines: str) -> int:
+    """The letterhead box's height in points: 18 for its first line, 15 for each other one, a
+    line too long for the box's 440 pt counted as the lines it wraps into (about 48 characters of
+    the 12 pt bold first line, 80 of the 10 pt others). The box does not grow with its text: a
+    line more than it was made for is cut off."""
+    rows = [-(-len(line) // (48 if i == 0 else 80)) or 1 for i, line in enumerate(lines.split("\n"))]
+    return 18 + 15 * (sum(rows) - 1)
+
+
 def add_letterhead_box(doc: DocumentObject, lines: str) -> None:
     """The mission's letterhead in a (VML) text box anchored in the first paragraph."""
     from docx.oxml import parse_xml
@@ -993,7 +1002,7 @@ def add_letterhead_box(doc: DocumentObject, lines: str) -> None:
         f'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
         f'<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
         f'<v:shape id="MissionLetterhead" o:spid="_x0000_s1025" type="#_x0000_t202" '
-        f'style="width:440pt;height:{18 + 15 * lines.count(chr(10))}pt" strokecolor="#1f3864" strokeweight="1pt">'
+        f'style="width:440pt;height:{letterhead_height(lines)}pt" strokecolor="#1f3864" strokeweight="1pt">'
         f'<v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape></w:pict></w:r>'
     )
     paragraph = doc.add_paragraph()

@@ -63,3 +63,10 @@ def test_a_numbered_list_that_starts_an_answer_starts_under_its_label(generate):
     assert [p.text for p in paragraphs[at:at + 3]] == ["Uno.", "Dos.", "Tres."]
     assert all(p._p.pPr is not None and p._p.pPr.numPr is not None for p in paragraphs[at:at + 3])
     assert paragraphs[at - 1].text.rstrip().endswith(":")  # the label, alone on its line
+
+
+def test_letterhead_box_is_as_tall_as_its_wrapped_lines(generate):
+    # a first line too long for the box wrapped and pushed the last line out of sight
+    assert generate.letterhead_height("MISSION\nto the OAS\nWashington, D.C.") == 48
+    assert generate.letterhead_height("PERMANENT MISSION OF THE CO-OPERATIVE REPUBLIC OF GUYANA\n"
+                                      "to the Organization of American States\nWashington, D.C.") == 63
