@@ -412,7 +412,7 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
         kind=kind, title=title or squash(body[:80]), fields=fields, text=text, ordinal=ordinal,
         member_state_text=fields.pop("member_state", ""), institution=squash(institution),
         contact_person=squash(contact["contact_person"]), job_title=squash(contact["job_title"]),
-        phone=squash(contact["phone"]), email=squash(contact["email"]),
+        phone=squash(contact["phone"]), email=contact["email"],  # squashed with the "@" put back
         declared_pillar=squash(fields.pop("declared_pillar", "")),  # a cell's wrapped lines, one line
         page_start=pages[0] if pages else None, page_end=pages[-1] if pages else None,
     )

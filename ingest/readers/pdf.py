@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,13 +117,14 @@ def _ocr_blocks(page: Any, number: int) -> list[Block]:
     words = [w for w in page.words if not _RULE_REMNANT.match(w.text)]
     loose = converted([w for w in words if not any(_inside(_box(w), t.bbox) for t in tables)])
     sizes, gaps = [ln.size for ln in loose], _gaps(loose)
-    for table in tables:
-        def cell_text(cell: tuple[float, float, float, float]) -> str:
-            lines = converted([w for w in words if _inside(_box(w), cell)])
-            sizes.extend(ln.size for ln in lines)
-            gaps.extend(_gaps(lines))
-            return _cell_text(lines)
 
+    def cell_text(cell: tuple[float, float, float, float]) -> str:  # noting its lines' sizes and gaps
+        lines = converted([w for w in words if _inside(_box(w), cell)])
+        sizes.extend(ln.size for ln in lines)
+        gaps.extend(_gaps(lines))
+        return _cell_text(lines)
+
+    for table in tables:
         rows = _rows_of(table, cell_text)
         if rows:
             placed.append((table.bbox[1], Block(kind="table", rows=tuple(rows), page=number,
@@ -162,10 +163,10 @@ def _read_page(page: Any, number: int) -> tuple[list[Block], int]:
     words = page.extract_words(extra_attrs=["size", "fontname"])
     count = len(words)
     tables = page.find_tables() if (page.lines or page.rects) else []
-    words = _without_footnotes(page, words, [t.bbox for t in tables])
+    boxes = [t.bbox for t in tables]
+    words = _without_footnotes(page, words, boxes)
     placed: list[tuple[float, Block]] = []
     loose = []
-    boxes = [t.bbox for t in tables]
     for w in words:
         if not any(_inside(w, b) for b in boxes):
             loose.append(w)
@@ -187,7 +188,7 @@ _UNITS = frozenset({"m", "km", "cm", "mm", "ha"})  # "km²" set as a raised 2: a
 
 
 def _without_footnotes(page: Any, words: list[dict[str, Any]],
-                       tables: list[tuple[float, float, float, float]] = ()) -> list[dict[str, Any]]:
+                       tables: Sequence[tuple[float, float, float, float]] = ()) -> list[dict[str, Any]]:
     """The page's words without its footnotes, which the Word reader also leaves out (a footnote
     is no part of the answer it annotates): the notes under the short rule Word sets above them
     at the foot of the page, and the marks that call them in the text. A word after a mark is
@@ -195,33 +196,33 @@ def _without_footnotes(page: Any, words: list[dict[str, Any]],
     boxes of the page's tables, whose rules are no footnote rule."""
     if not words:
         return words
-    body = statistics.median(w["size"] for w in words)
-    rule = _footnote_rule(page, words, body, tables)
+    rule = _footnote_rule(page, words, tables)
     if rule is not None:
         words = [w for w in words if w["top"] < rule]
     out: list[dict[str, Any]] = []
-    skip_gap_after: dict[str, Any] | None = None
+    mark: dict[str, Any] | None = None  # the mark just left out
     for w in words:
         prev = out[-1] if out else None
         if (prev is not None and _MARK.fullmatch(w["text"]) and w["size"] <= 0.8 * prev["size"]
                 and abs(w["x0"] - prev["x1"]) < 1.0 and w["bottom"] < prev["bottom"] - 1.0
                 and not prev["text"][-1:].isdigit() and prev["text"].lower() not in _UNITS):
-            skip_gap_after = w
+            mark = w
             continue
-        if (skip_gap_after is not None and prev is not None and abs(w["x0"] - skip_gap_after["x1"]) < 1.0
+        if (mark is not None and prev is not None and abs(w["x0"] - mark["x1"]) < 1.0
                 and abs(w["top"] - prev["top"]) < 1.0):
             out[-1] = {**prev, "text": prev["text"] + w["text"], "x1": w["x1"]}
         else:
             out.append(w)
-        skip_gap_after = None
+        mark = None
     return out
 
 
-def _footnote_rule(page: Any, words: list[dict[str, Any]], body: float,
-                   tables: list[tuple[float, float, float, float]] = ()) -> float | None:
+def _footnote_rule(page: Any, words: list[dict[str, Any]],
+                   tables: Sequence[tuple[float, float, float, float]]) -> float | None:
     """The top of the short rule over a page's footnotes, if it has one: a thin horizontal line
     at the left margin, at most half the text's width, in the lower half of the page and in no
     table, with only smaller type under it, which starts with a note's number."""
+    body = statistics.median(w["size"] for w in words)
     left = min(w["x0"] for w in words)
     width = max(w["x1"] for w in words) - left
     for r in list(page.rects) + list(page.lines):
