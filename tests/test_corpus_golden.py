@@ -160,3 +160,30 @@ def test_second_reviewer_labels_every_heldout_section(gold):
     for g in second:
         if g["kind"] != "plan":
             assert g["themes"] and {int(t.split(".")[0]) for t in g["themes"]} <= set(g["pillars"]), g["title"]
+
+
+def test_consensus_gold_is_what_the_three_labellings_give():
+    """corpus/gold-consensus.jsonl: the gold lines with each section's areas settled by two of three
+    readers (the writer and reviewers A and B of corpus/labels/, who labelled to LABELLING.md)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    spec = importlib.util.spec_from_file_location("consensus", corpus / "consensus.py")
+    consensus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(consensus)
+    assert consensus.main(["--check"]) == 0
+    gold = consensus.read_jsonl(consensus.GOLD)
+    ids = [sid for sid in consensus.section_ids(gold) if sid]
+    for name, path in consensus.REVIEWERS.items():
+        rows = consensus.read_jsonl(path)
+        assert [row["id"] for row in rows] == sorted(ids, key=lambda i: (i.rsplit("#", 1)[0], int(i.rsplit("#", 1)[1]))), name
+        for row in rows:
+            assert row["themes"] and set(row["why"]) == set(row["themes"]), (name, row["id"])
+    settled = [json.loads(line) for line in (corpus / "gold-consensus.jsonl").read_text(encoding="utf-8").splitlines()]
+    key = lambda g: (g["file"], g["kind"], g["title"])  # noqa: E731
+    assert [key(g) for g in settled] == [key(g) for g in gold]
+    assert consensus.settle([["2.4"], ["2.4", "3.2"], ["3.2", "2.4"]]) == ["2.4", "3.2"]
+    assert consensus.settle([["1.1"], ["2.1"], ["2.1", "3.3"]]) == ["2.1"]
+    assert consensus.settle([["1.1"], ["2.1"], ["3.3"]]) == ["1.1", "2.1", "3.3"]
