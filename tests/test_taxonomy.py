@@ -74,7 +74,7 @@ def test_every_area_has_terms_in_every_language(taxonomy: Taxonomy, lang: str) -
     counts = Counter(term.area for term in taxonomy.terms_for(lang))
     strong = Counter(t.area for t in taxonomy.terms_for(lang) if not t.weak and t.weight >= 0.8)
     for code in taxonomy.area_codes():
-        assert 10 <= counts[code] <= 40, (lang, code, counts[code])
+        assert 10 <= counts[code] <= 70, (lang, code, counts[code])
         assert strong[code] >= 5, (lang, code, strong[code])
     for pillar in taxonomy.pillars:
         assert counts[str(pillar)] >= 5, (lang, pillar)
