@@ -91,33 +91,63 @@ def load_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
 
 def match_gold(gold: Iterable[Mapping[str, Any]], sections: Iterable[Mapping[str, Any]]) -> tuple[
         list[tuple[Mapping[str, Any], Mapping[str, Any]]], list[str]]:
-    """Pair gold and catalog sections by member state, kind and normalized title; a gold section
+    """Pair gold and catalog sections by file, member state, kind and normalized title; a gold section
     whose title is found nowhere is paired with the closest title of its state and kind still
-    unpaired, if that one is within a small edit distance (an OCR'd title: "Contro! de las ...")."""
-    index: dict[tuple[str, str, str], Mapping[str, Any]] = {}
-    for s in sections:
-        index[(s["member_state"] or "", s["kind"], norm_title(s["title"]))] = s
-    paired: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+    unpaired, if that one is within a small edit distance (an OCR'd title: "Contro! de las ...").
+
+    A gold line's ``file`` (``replies/x.docx``) is compared with the name of the file a section came
+    from (the outer file, for a section inside an e-mail or an archive): two replies of one state
+    may hold a section of the same kind and title (a programme reported again years later), and each
+    gold line must meet its own reply's. A gold line whose file is not in the catalog at all pairs by
+    title alone (a gold file written for other copies of the replies). Each section pairs at most once."""
     gold = list(gold)
-    for n, g in enumerate(gold):
-        s = index.get((g["member_state"], g["kind"], norm_title(g["title"])))
-        if s is not None:
-            paired[n] = (g, s)
-    unpaired = set(index) - {(g["member_state"], g["kind"], norm_title(g["title"])) for g, _ in paired.values()}
+    sections = list(sections)
+    origins = {_origin(s) for s in sections}
+    by_title: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for s in sections:
+        by_title.setdefault((s["member_state"] or "", s["kind"], norm_title(s["title"])), []).append(s)
+    used: set[int] = set()
+
+    def fits(g: Mapping[str, Any], s: Mapping[str, Any]) -> bool:
+        origin, wanted = _origin(s), _file_name(g.get("file"))
+        return id(s) not in used and (origin == wanted or wanted not in origins)
+
+    paired: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+    for exact_file in (True, False):
+        for n, g in enumerate(gold):
+            if n in paired:
+                continue
+            wanted = _file_name(g.get("file"))
+            for s in by_title.get((g["member_state"], g["kind"], norm_title(g["title"])), ()):
+                if (_origin(s) == wanted) if exact_file else fits(g, s):
+                    if id(s) not in used:
+                        paired[n] = (g, s)
+                        used.add(id(s))
+                        break
     missing = []
     for n, g in enumerate(gold):
         if n in paired:
             continue
         title = norm_title(g["title"])
-        near = [(edit_distance(t, title), t) for (state, kind, t) in unpaired
-                if state == g["member_state"] and kind == g["kind"] and close_enough(t, title)]
+        near = [(edit_distance(t, title), i, s) for (state, kind, t), found in by_title.items()
+                if state == g["member_state"] and kind == g["kind"] and close_enough(t, title)
+                for i, s in enumerate(found) if fits(g, s)]
         if near:
-            key = (g["member_state"], g["kind"], min(near)[1])
-            unpaired.discard(key)
-            paired[n] = (g, index[key])
+            s = min(near, key=lambda item: item[:2])[2]
+            used.add(id(s))
+            paired[n] = (g, s)
         else:
             missing.append(f"{g['file']}: {g['kind']} {g['title']!r}")
     return [paired[n] for n in sorted(paired)], missing
+
+
+def _file_name(path: Any) -> str:
+    return Path(str(path)).name if path else ""
+
+
+def _origin(section: Mapping[str, Any]) -> str:
+    """The name of the file a section came from: an archive's or e-mail's, for a part inside one."""
+    return _file_name(str(section.get("source_path") or "").split("!/", 1)[0])
 
 
 def evaluate(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]],

@@ -280,3 +280,27 @@ def test_evidence_and_tags_made_without_init_equal_the_dataclass_ones():
         assert ev == made and hash(ev) == hash(made) and repr(ev) == repr(made)
     tag, made = _tag("theme", "2.4", 0.75, "text", (ev,)), Tag("theme", "2.4", 0.75, "text", (made,))
     assert tag == made and hash(tag) == hash(made) and repr(tag) == repr(made)
+
+
+def test_eval_pairs_each_gold_line_with_its_own_replys_section():
+    """Two replies of one state may hold a section of the same kind and title (Costa Rica's 2022 and
+    2025 replies both report "Centros Cívicos por la Paz"): each gold line meets its own file's."""
+    from classify.evaluate import match_gold
+
+    def section(n: int, path: str) -> dict:
+        return {"id": n, "title": "Centros Cívicos por la Paz", "kind": "practice", "member_state": "Costa Rica",
+                "source_path": path}
+
+    sections = [section(1, "/c/replies/cri-2022-table.docx"),
+                section(2, "/c/replies/cri-2025-paragraphzip.zip!/Respuesta_DPS.docx")]
+    gold = [{"file": f"replies/{name}", "member_state": "Costa Rica", "kind": "practice",
+             "title": "Centros cívicos por la paz"} for name in ("cri-2025-paragraphzip.zip", "cri-2022-table.docx")]
+    pairs, missing = match_gold(gold, sections)
+    assert [s["id"] for _, s in pairs] == [2, 1] and not missing
+    # a gold file written for other copies of the replies still pairs by title, each section once
+    other = [{**g, "file": "elsewhere/reply.docx"} for g in gold]
+    pairs, missing = match_gold(other, sections)
+    assert sorted(s["id"] for _, s in pairs) == [1, 2] and not missing
+    # a gold line whose own reply lost the section (misread title) never takes another reply's
+    pairs, missing = match_gold(gold[:1], [sections[0], {**sections[1], "title": "Otra cosa"}])
+    assert pairs == [] and missing
