@@ -29,11 +29,11 @@ def test_topic_queries_find_their_areas_sections_in_any_language(corpus_catalog,
         print("\n" + bench.summary(results, lang))
         mine = [r for r in results if r.lang == lang]
         share = sum(r.found for r in mine) / sum(r.wanted for r in mine)
-        # Measured 2026-11-30 (session 9, final) over the held-out part grown to 24 replies (102
-        # sections, 206 gold themes; batch 15 written blind and labelled more densely than the rest:
-        # 2.5 themes a section against 1.5): en 5/22 areas met, 126/206 = 0.61 overall; es 5/22,
-        # 123/206 = 0.60. (Over its first 12 replies, session 8: en 17/22 and 65/74, es 18/22 and
-        # 65/74.) Six areas now have more than 12 gold sections, more than a top 10 can hold 80% of.
-        # The target (every area >= 80%) is not reached; this guards what is.
-        assert share >= 0.58, bench.summary(results, lang)
-        assert sum(r.met for r in mine) >= 5, bench.summary(results, lang)
+        # Measured 2026-11-30 (session 10) over the held-out part (24 replies, 102 sections, 206 gold
+        # themes): en 7/22 areas met, 140/206 = 0.68 overall, 15/22 with 80% of min(n, 10); es 7/22,
+        # 138/206 = 0.67, 15/22. (Session 9: en and es 5/22, 0.61 and 0.60.) Six areas have more than
+        # 12 gold sections, more than a top 10 can hold 80% of. The target (every area >= 80%) is not
+        # reached; this guards what is.
+        assert share >= 0.64, bench.summary(results, lang)
+        assert sum(r.met for r in mine) >= 6, bench.summary(results, lang)
+        assert sum(r.met_capped for r in mine) >= 13, bench.summary(results, lang)
