@@ -172,8 +172,10 @@ def test_keyboard_spanish_and_upload(server, browser, shots):
     upload = wait_for(browser, "#files")
     upload.send_keys(str(CORPUS / "pan-2015-tableeml.eml"))
     browser.find_element(By.ID, "upload-button").click()
-    WebDriverWait(browser, 240).until(
-        lambda d: d.find_element(By.ID, "job").get_attribute("data-state") == "done")
+    # The job page reloads itself every 2 s while the job runs: read its state in one script call,
+    # so a reload between finding the element and reading it cannot leave a stale reference.
+    WebDriverWait(browser, 240).until(lambda d: d.execute_script(
+        "const job = document.getElementById('job'); return job && job.dataset.state;") == "done")
     assert "Finished" in browser.page_source and "pan-2015-tableeml.eml" in browser.page_source
     browser.save_screenshot(str(shots / "08-upload-done.png"))
 
