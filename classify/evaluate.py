@@ -101,41 +101,42 @@ def match_gold(gold: Iterable[Mapping[str, Any]], sections: Iterable[Mapping[str
     gold line must meet its own reply's. A gold line whose file is not in the catalog at all pairs by
     title alone (a gold file written for other copies of the replies). Each section pairs at most once."""
     gold = list(gold)
-    sections = list(sections)
-    origins = {_origin(s) for s in sections}
-    by_title: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for s in sections:
-        by_title.setdefault((s["member_state"] or "", s["kind"], norm_title(s["title"])), []).append(s)
+    found = [(n, _origin(s), s) for n, s in enumerate(sections)]  # (number, file name, section)
+    origins = {origin for _, origin, _ in found}
+    by_title: dict[tuple[str, str, str], list[tuple[int, str, Mapping[str, Any]]]] = {}
+    for entry in found:
+        s = entry[2]
+        by_title.setdefault((s["member_state"] or "", s["kind"], norm_title(s["title"])), []).append(entry)
     used: set[int] = set()
-
-    def fits(g: Mapping[str, Any], s: Mapping[str, Any]) -> bool:
-        origin, wanted = _origin(s), _file_name(g.get("file"))
-        return id(s) not in used and (origin == wanted or wanted not in origins)
-
     paired: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
-    for exact_file in (True, False):
-        for n, g in enumerate(gold):
-            if n in paired:
-                continue
-            wanted = _file_name(g.get("file"))
-            for s in by_title.get((g["member_state"], g["kind"], norm_title(g["title"])), ()):
-                if (_origin(s) == wanted) if exact_file else fits(g, s):
-                    if id(s) not in used:
-                        paired[n] = (g, s)
-                        used.add(id(s))
-                        break
+
+    def free(g: Mapping[str, Any], entries: Iterable[tuple[int, str, Mapping[str, Any]]]) -> list[
+            tuple[int, str, Mapping[str, Any]]]:
+        """Those of ``entries`` not paired yet that ``g`` may take: its own file's, or any when its
+        file is not in the catalog."""
+        wanted = _file_name(g.get("file"))
+        return [e for e in entries if e[0] not in used and (e[1] == wanted or wanted not in origins)]
+
+    def pair(n: int, entry: tuple[int, str, Mapping[str, Any]]) -> None:
+        used.add(entry[0])
+        paired[n] = (gold[n], entry[2])
+
+    # exact titles, the gold lines of files in the catalog first (they may take only their own)
+    for n in sorted(range(len(gold)), key=lambda n: _file_name(gold[n].get("file")) not in origins):
+        g = gold[n]
+        entries = free(g, by_title.get((g["member_state"], g["kind"], norm_title(g["title"])), ()))
+        if entries:
+            pair(n, entries[0])
     missing = []
     for n, g in enumerate(gold):
         if n in paired:
             continue
         title = norm_title(g["title"])
-        near = [(edit_distance(t, title), i, s) for (state, kind, t), found in by_title.items()
+        near = [(edit_distance(t, title), entry[0], entry) for (state, kind, t), entries in by_title.items()
                 if state == g["member_state"] and kind == g["kind"] and close_enough(t, title)
-                for i, s in enumerate(found) if fits(g, s)]
+                for entry in free(g, entries)]
         if near:
-            s = min(near, key=lambda item: item[:2])[2]
-            used.add(id(s))
-            paired[n] = (g, s)
+            pair(n, min(near)[2])
         else:
             missing.append(f"{g['file']}: {g['kind']} {g['title']!r}")
     return [paired[n] for n in sorted(paired)], missing
