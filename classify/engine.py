@@ -267,7 +267,7 @@ def _taxonomy(taxonomy_dir: Path | None) -> Taxonomy:
 def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: Path | None = None) -> Classification:
     """Pillars and themes of one section, each with score, source and evidence."""
     taxonomy = _taxonomy(taxonomy_dir)
-    matcher = matcher_for(section.language if section.language in taxonomy.languages else "es")
+    matcher = matcher_for(section.language if section.language in taxonomy.languages else "es", taxonomy_dir)
     views = _hits.read_views(section)
     joined, starts = _hits.join_views(views)
     doc = matcher.doc(joined)

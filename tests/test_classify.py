@@ -306,3 +306,19 @@ def test_eval_pairs_each_gold_line_with_its_own_replys_section():
     # a gold line whose own reply lost the section (misread title) never takes another reply's
     pairs, missing = match_gold(gold[:1], [sections[0], {**sections[1], "title": "Otra cosa"}])
     assert pairs == [] and missing
+
+
+def test_a_taxonomy_directory_of_its_own_is_the_one_matched(tmp_path):
+    """``classify(taxonomy_dir=...)`` matches that folder's terms, not the package's."""
+    import shutil
+
+    from classify.taxonomy import TAXONOMY_DIR
+
+    shutil.copy(TAXONOMY_DIR / "pillars.toml", tmp_path / "pillars.toml")
+    (tmp_path / "terms.es.tsv").write_text("area\tweight\tterm\tflags\n4.4\t1\tzarzuela vecinal\n",
+                                           encoding="utf-8")
+    section = SectionInput(title="Zarzuela vecinal", fields={"description": "Una zarzuela vecinal cada mes."},
+                           language="es")
+    assert classify(section).themes == []  # not a term of the package's taxonomy
+    mine = classify(section, taxonomy_dir=tmp_path)
+    assert mine.themes == ["4.4"] and mine.pillars == [4]
