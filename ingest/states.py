@@ -54,6 +54,41 @@ def normalize_state(text: str) -> str | None:
     return names[m.group(1)] if m else None
 
 
+def resolve_state(text: str) -> str | None:
+    """A Member State as a user types one: by ISO code ("CRI"), by any name or variant in the four
+    languages ("Brasil", "república de costa rica"), or by a part of one name that no other holds
+    ("Trinidad"); None when it names none, or more than one ("Saint")."""
+    code = text.strip().lower()
+    for state in member_states():
+        if state.iso.lower() == code:
+            return state.name
+    found = normalize_state(text)
+    if found is None:
+        within = _names_holding(text)
+        found = within[0] if len(within) == 1 else None
+    return found
+
+
+def suggest_states(text: str) -> list[str]:
+    """The Member States a name that ``resolve_state`` refused may have meant: those whose name
+    holds it ("Saint"), else the closest spelling ("Chle": Chile)."""
+    import difflib
+
+    within = _names_holding(text)
+    if within:
+        return within
+    names = {_norm(state.name): state.name for state in member_states()}
+    return [names[n] for n in difflib.get_close_matches(_norm(text), list(names), n=1, cutoff=0.6)]
+
+
+def _names_holding(text: str) -> list[str]:
+    """The Member States whose name holds ``text`` (of four letters at least)."""
+    part = _norm(text)
+    if len(part) < 4:
+        return []
+    return [state.name for state in member_states() if part in _norm(state.name)]
+
+
 def find_states(text: str) -> list[str]:
     """Every Member State named in ``text``, most mentioned first."""
     pattern, names = _pattern()

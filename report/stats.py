@@ -171,12 +171,9 @@ def _where(filters: Filters) -> tuple[str, tuple[Any, ...]]:
 
 def resolve_country(text: str) -> str:
     """A Member State as the catalog names it: "CRI", "república de costa rica" -> "Costa Rica"."""
-    from ingest.states import member_states, normalize_state
+    from ingest.states import resolve_state
 
-    for state in member_states():
-        if state.iso.lower() == text.strip().lower():
-            return state.name
-    return normalize_state(text) or text.strip()
+    return resolve_state(text) or text.strip()
 
 
 def _entry(row: dict[str, Any], tags: list[Tag], taxonomy: Taxonomy) -> Entry:

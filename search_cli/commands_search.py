@@ -8,17 +8,32 @@ from typing import Any
 import click
 
 from .cli import Context, cli
-from .output import format_option, table, to_csv, to_json
+from .options import member_states
+from .output import BadInput, format_option, table, to_csv, to_json
 
 _KINDS = click.Choice(["plan", "program", "lesson", "practice"])
 HIT_COLUMNS = ("id", "title", "member_state", "kind", "language", "pillars", "themes", "score", "snippet")
 
 
+def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """--theme values checked against the taxonomy's area codes."""
+    if not values:
+        return values
+    from classify.taxonomy import load_taxonomy
+
+    codes = sorted(load_taxonomy().areas, key=lambda c: tuple(int(n) for n in c.split(".")))
+    for value in values:
+        if value.strip() not in codes:
+            raise click.BadParameter(f"{value!r} is not a thematic area; use one of {', '.join(codes)}")
+    return tuple(v.strip() for v in values)
+
+
 @cli.command()
 @click.argument("query", required=False, default="")
 @click.option("--pillar", multiple=True, type=click.IntRange(1, 5), help="Only this pillar (repeatable)")
-@click.option("--theme", multiple=True, help="Only this thematic area, e.g. 2.4 (repeatable)")
-@click.option("--country", multiple=True, help="Only this Member State (repeatable)")
+@click.option("--theme", multiple=True, callback=_themes, help="Only this thematic area, e.g. 2.4 (repeatable)")
+@click.option("--country", multiple=True, callback=member_states,
+              help="Only this Member State, named in any of the four languages (repeatable)")
 @click.option("--kind", multiple=True, type=_KINDS, help="Only this kind (repeatable)")
 @click.option("--language", multiple=True, type=click.Choice(["es", "en", "pt", "fr"]))
 @click.option("--year", multiple=True, type=int)
@@ -47,6 +62,8 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
     try:
         result = index.search(obj.settings.index_dir, query, filters, page=page, limit=limit, sort=sort,
                               translate=not no_translate)
+    except (index.QuerySyntaxError, index.InvalidFilterError) as exc:
+        raise BadInput(str(exc)) from exc
     except index.SearchIndexError as exc:
         raise click.ClickException(str(exc)) from exc
     hits = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(h).items()} for h in result.hits]

@@ -13,6 +13,13 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class BadInput(click.ClickException):
+    """A one-line error about what the user typed (a query, a filter value), exit status 2 like a
+    usage error, without click's usage block."""
+
+    exit_code = 2
+
+
 def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default,
                         show_default=True, help="Output format")

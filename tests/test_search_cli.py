@@ -47,10 +47,31 @@ def test_filters_and_facets(data):
     assert set(out["facets"]["language"]) == {"es"}
 
 
-def test_bad_query_is_one_line_error(data):
+def test_bad_query_is_a_one_line_usage_error(data):
     result, _ = search(data, "(violencia AND")
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_a_country_is_named_in_any_language_and_an_unknown_one_is_refused(data):
+    _, english = search(data, "violencia", "--country", "Brazil")
+    assert english["total"] > 0
+    for name in ("Brasil", "brasil", "República Federativa do Brasil"):
+        _, other = search(data, "violencia", "--country", name)
+        assert other["total"] == english["total"], name
+    _, part = search(data, "police", "--country", "Trinidad")  # the one Member State whose name holds it
+    assert part["total"] > 0 and {h["member_state"] for h in part["hits"]} == {"Trinidad and Tobago"}
+    for name, hint in (("Chle", "did you mean Chile?"), ("Saint", "Saint Lucia or"), ("Atlantis", "")):
+        result, _ = search(data, "violencia", "--country", name)
+        assert result.exit_code == 2 and "names no OAS Member State" in result.output, name
+        assert hint in result.output
+
+
+def test_an_unknown_theme_is_refused(data):
+    result, _ = search(data, "violencia", "--theme", "2.9")
+    assert result.exit_code == 2 and "is not a thematic area" in result.output and "2.5" in result.output
+    _, known = search(data, "violencia", "--theme", " 2.4")
+    assert known["total"] > 0 and all("2.4" in h["themes"] for h in known["hits"])
 
 
 def test_show_and_similar(data):
