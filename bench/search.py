@@ -41,8 +41,9 @@ from index.lowering import Lowering, lower  # noqa: E402
 from index.opening import open_index  # noqa: E402
 from index.querying import parse  # noqa: E402
 from index.settings import DEFAULT_SETTINGS  # noqa: E402
-from index.topics import add_topics, default_finder, free_words  # noqa: E402
-from index.translate import Weights, default_dictionary, expand, load_glossary  # noqa: E402
+from index.searching import translated  # noqa: E402
+from index.translate import load_glossary  # noqa: E402
+from index.vocabulary import vocabulary  # noqa: E402
 
 COUNTRIES = {
     "es": ["Argentina", "Bolivia", "Chile", "Colombia", "Costa Rica", "Dominican Republic",
@@ -218,8 +219,7 @@ def time_groupedby(index_dir: Path, q: dict[str, Any]) -> float:
     started = time.perf_counter()
     s = DEFAULT_SETTINGS
     parsed = parse(q["query"], s)
-    tree = expand(parsed, default_dictionary(), Weights(s.expansions_per_language, s.expansion_boost))
-    tree = add_topics(tree, default_finder().topics(free_words(parsed)), s.topic_boost)
+    tree = translated(parsed, vocabulary(), s)
     lowered = lower(tree, Lowering(opened.searcher.reader(), DEFAULT_SETTINGS, opened.labels))
     facets = {name: sorting.FieldFacet(field, allow_overlap=True, maptype=sorting.Count)
               for name, field in GROUPS.items()}
@@ -287,7 +287,12 @@ def cold_start(index_dir: Path, cli_template: str | None, runs: int = 5) -> dict
                 "python -c 'import index; search()'": [py, "-c", search]}
     mispa = ROOT / ".venv" / "bin" / "mispa"
     if cli_template is not None and mispa.exists():
-        line = cli_template.format(mispa=mispa, index=index_dir, query="'violencia juvenil'")
+        # a data directory whose index is the bench's: `mispa --data-dir DATA` searches DATA/index
+        data = index_dir.parent / f"cli-{index_dir.name}"
+        data.mkdir(exist_ok=True)
+        if not (data / "index").exists():
+            (data / "index").symlink_to(index_dir.resolve(), target_is_directory=True)
+        line = cli_template.format(mispa=mispa, index=index_dir, data=data, query="'violencia juvenil'")
         commands[line] = ["/bin/sh", "-c", line]
     elif cli_template is not None:
         print(f"(--cli: {mispa} does not exist yet; skipped)")
@@ -343,8 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse indexes already built")
     parser.add_argument("--plain-queries", type=int, default=None,
                         help="queries timed with plain groupedby (default all; 50 above 20,000)")
-    parser.add_argument("--cli", nargs="?", const="{mispa} search {query}", default=None,
-                        help="also time the CLI; template with {mispa} {index} {query}")
+    parser.add_argument("--cli", nargs="?", const="{mispa} --data-dir {data} search {query}", default=None,
+                        help="also time the CLI; template with {mispa} {data} (a data directory whose "
+                             "index is the bench's) {index} {query}")
     args = parser.parse_args(argv)
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "

@@ -43,20 +43,28 @@ K1, B = 1.2, 0.75
 POOL = 1500
 _TIERS = (4.0, 0.0)  # term-frequency floors of the coarse pass, strongest first
 DocSet = frozenset[int] | set[int]
+_Leaf = tuple[query.Query, float, "Postings | None", "DocSet | None"]  # see Ranker._leaves
 
 
-def positive_leaves(q: query.Query, boost: float = 1.0) -> Iterator[tuple[query.Query, float]]:
-    """(Term or Phrase, product of boosts) for every leaf not under a NOT."""
+def positive_leaves(q: query.Query, boost: float = 1.0,
+                    within: tuple[query.Query, ...] = ()) -> Iterator[tuple[query.Query, float, tuple[query.Query, ...]]]:
+    """(Term or Phrase, product of boosts, the And nodes above it) for every leaf not under a NOT.
+
+    A leaf under an And scores only in the documents that match that And (all of them): the words
+    of a translated phrase ("tráfico ilícito de drogas": tráfico AND ilícito AND drogas) must not
+    score, one by one, in a section about "tráfico ilícito de armas" that is among the results for
+    another reason (its thematic area)."""
     weight = boost * getattr(q, "boost", 1.0)
     if isinstance(q, (query.Term, query.Phrase)):
-        yield q, weight
+        yield q, weight, within
     elif isinstance(q, query.Not):
         return
     elif isinstance(q, query.AndNot):
-        yield from positive_leaves(q.a, weight)
+        yield from positive_leaves(q.a, weight, within)
     else:
+        inner = (*within, q) if isinstance(q, query.And) else within
         for child in q.children():
-            yield from positive_leaves(child, weight)
+            yield from positive_leaves(child, weight, inner)
 
 
 def _length_kind(field: str) -> str:
@@ -82,20 +90,26 @@ class Ranker:
     def _idf(self, df: int) -> float:
         return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
 
-    def _leaves(self, lowered: query.Query) -> list[tuple[query.Query, float, Postings | None]]:
-        leaves: list[tuple[query.Query, float, Postings | None]] = []
-        for leaf, weight in positive_leaves(lowered):
-            if isinstance(leaf, query.Term):
-                leaves.append((leaf, weight, self.evaluator.postings(leaf.fieldname, leaf.text)))
-            else:
-                leaves.append((leaf, weight, None))
+    def _leaves(self, lowered: query.Query) -> list[_Leaf]:
+        """(leaf, weight, postings, the documents it may score in: None for any) of the positive
+        leaves; a leaf under an And scores only in the documents matching it (``positive_leaves``)."""
+        leaves: list[_Leaf] = []
+        for leaf, weight, within in positive_leaves(lowered):
+            postings = self.evaluator.postings(leaf.fieldname, leaf.text) if isinstance(leaf, query.Term) else None
+            leaves.append((leaf, weight, postings, self._matching(within) if within else None))
         return leaves
 
-    def _pool(self, leaves: list[tuple[query.Query, float, Postings | None]],
-              docs: DocSet, size: int) -> DocSet:
+    def _matching(self, groups: tuple[query.Query, ...]) -> DocSet:
+        """The documents that match every one of ``groups``."""
+        found = self.evaluator.docs(groups[0])
+        for group in groups[1:]:
+            found = found & self.evaluator.docs(group)
+        return found
+
+    def _pool(self, leaves: list[_Leaf], docs: DocSet, size: int) -> DocSet:
         if len(docs) <= size:
             return docs
-        weighted = sorted(((w * self._idf(len(p.ids)), p) for _, w, p in leaves
+        weighted = sorted(((w * self._idf(len(p.ids)), p) for _, w, p, _ in leaves
                            if p is not None and p.ids), key=lambda wp: -wp[0])
         pool: set[int] = set()
         for tier in _TIERS:
@@ -141,19 +155,20 @@ class Ranker:
         for item in leaves:
             is_tag = item[2] is not None and _length_kind(item[0].fieldname) == "tag"
             (tags if is_tag else words).append(item)
-        for leaf, weight, postings in words:
+        for leaf, weight, postings, allowed in words:
+            scored = pool if allowed is None else pool & allowed
             if postings is not None:
                 if postings.ids:
-                    self._term_scores(postings, weight, _length_kind(leaf.fieldname), pool, scores)
+                    self._term_scores(postings, weight, _length_kind(leaf.fieldname), scored, scores)
                 continue
             matched = self.evaluator.docs(leaf)  # a user phrase: constant weight
             bonus = weight * self._idf(len(matched)) * len(getattr(leaf, "words", [1]))
-            for doc in pool & matched:
+            for doc in scored & matched:
                 scores[doc] += bonus
         self._coordinate(lowered, pool, scores)
         best_text = max(scores.values(), default=0.0) or 1.0
-        for leaf, weight, postings in tags:
-            for doc in pool & postings.docs:
+        for leaf, weight, postings, allowed in tags:
+            for doc in (pool if allowed is None else pool & allowed) & postings.docs:
                 scores[doc] += weight * best_text * _strength(postings, doc, leaf.fieldname == TOPIC_FIELD)
         if self.plan_weight != 1.0:
             for doc in pool & self.evaluator.term("kind", "plan"):

@@ -135,6 +135,23 @@ def _check_paging(page: int, limit: int, sort: str) -> str:
         raise SearchIndexError(f"Unknown sort {sort!r}; use relevance, country or date") from None
 
 
+def translated(parsed: wq.Query, known: Any, settings: IndexSettings = DEFAULT_SETTINGS) -> wq.Query:
+    """``parsed`` with its words' translations OR-ed in and the thematic areas it names added
+    (``known``: the vocabulary, index.vocabulary). An area the query names by the area's own
+    names ranks its sections with the whole topic boost and brings the area's heaviest terms in
+    the other languages; named by one of its terms only, half the boost (term_topic_share) and
+    only that term's cognates (translate._alternatives)."""
+    words = free_words(parsed)
+    named = frozenset(known.namer.topics(words))
+    tree = expand(parsed, known.dictionary, Weights(settings.expansions_per_language, settings.expansion_boost),
+                  named)
+    if settings.topic_boost:
+        codes = known.finder.topics(words)
+        share = 1.0 if named.intersection(codes) else settings.term_topic_share
+        tree = add_topics(tree, codes, settings.topic_boost * share, settings.pillar_boost * share)
+    return tree
+
+
 def search(
     index_dir: str | Path,
     query: str = "",
@@ -154,14 +171,8 @@ def search(
     settings = settings or DEFAULT_SETTINGS
     sort = _check_paging(page, limit, sort)
     parsed = parse(query, settings)
-    tree = parsed
-    if translate:
-        known = vocabulary(index_dir)  # read from the index's cache when this process has none yet
-        weights = Weights(settings.expansions_per_language, settings.expansion_boost)
-        tree = expand(parsed, known.dictionary, weights)
-        if settings.topic_boost:
-            tree = add_topics(tree, known.finder.topics(free_words(parsed)), settings.topic_boost,
-                              settings.pillar_boost)
+    # the vocabulary is read from the index's cache when this process has none yet
+    tree = translated(parsed, vocabulary(index_dir), settings) if translate else parsed
     opened = open_index(index_dir)
     ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
     lowered = lower(tree, ctx)

@@ -32,6 +32,9 @@ class IndexSettings:
     expansions_per_language: int = 4  # taxonomy terms added per other language
     topic_boost: float = 1.0  # sections about a thematic area the query names (0: off)
     pillar_boost: float = 0.1  # sections tagged with that area's pillar (0: off)
+    # Both, times this, when the query names the area by one of its terms only, not by the area's
+    # own names: "cybercrime" is a term of 5.2, a search for it is not a search for all of 5.2.
+    term_topic_share: float = 0.5
     # A national plan's relevance against a program, lesson or practice scoring the same (1: none).
     # A plan spans most areas and names each at length; a search on a topic is for its practices.
     plan_weight: float = 0.6
@@ -48,6 +51,8 @@ class IndexSettings:
             raise ValueError("expansion_boost must be between 0 and 1 (below the original terms)")
         if not 0 <= self.topic_boost <= 1 or not 0 <= self.pillar_boost <= self.topic_boost:
             raise ValueError("topic_boost must be between 0 (off) and 1, and pillar_boost between 0 and it")
+        if not 0 <= self.term_topic_share <= 1:
+            raise ValueError("term_topic_share must be between 0 and 1")
         if not 0 < self.plan_weight <= 1:
             raise ValueError("plan_weight must be above 0 and at most 1 (no difference)")
         if self.keep_generations < 1:

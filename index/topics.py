@@ -15,7 +15,9 @@ prevention" is 2.3, not also 2.4 for "prevention of domestic violence"):
 
 searching.py adds `topics:<code>` for them, so sections the classifier found about the
 area rank higher (ranking.py), and, with a tenth of that weight, `pillars:<n>` for their
-pillars. Loaded lazily with the taxonomy, once per process (index/vocabulary.py).
+pillars. Both weigh half as much when the query names the area by one of its terms only, not
+by the area's own names (`area_namer`): "cybercrime" is about 5.2, but a search for it is not
+a search for all of 5.2. Loaded lazily with the taxonomy, once per process (index/vocabulary.py).
 """
 
 from __future__ import annotations
@@ -64,6 +66,13 @@ def phrases_of(taxonomy: Any) -> list[Phrase]:
         if not term.weak and "." in str(term.area) and term.lang in LANGUAGES:
             out.append(_phrase(str(term.area), term.lang, term.text))
     return [p for p in out if p.stems]
+
+
+def area_namer(taxonomy: Any) -> TopicFinder:
+    """A finder of the areas a query names by the areas' own names only (not their terms):
+    "violence prevention" names 2.3, "cybercrime" (a term of 5.2) names none."""
+    return TopicFinder([p for p in (_phrase(code, lang, name) for code, area in getattr(taxonomy, "areas", {}).items()
+                                    for lang, name in area.names.items()) if p.stems])
 
 
 def _phrase(code: str, lang: str, text: str) -> Phrase:

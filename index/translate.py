@@ -168,21 +168,31 @@ def default_dictionary() -> Dictionary:
     return dictionary
 
 
-def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boost: float) -> list[query.Query]:
+def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boost: float,
+                  named: frozenset[str] = frozenset()) -> list[query.Query]:
     """Each matched concept's phrases in the languages the query's ``words`` are not in: per
     language, the ``per_lang`` that share most word roots with them (their cognates, so "violence
     prevention" brings "prevención de la violencia" before the area's heavier terms), then the
-    heaviest."""
+    heaviest.
+
+    A taxonomy area's terms are not synonyms of each other: "cybercrime" is one of the terms of
+    5.2, beside "drug trafficking" and "trata de personas". So the heaviest fill in only when the
+    query names the area as a whole (``named``: the areas the query's words name by the area's own
+    names, see topics.area_namer); a query on one thing of the area gets only that thing's
+    cognates ("ciberdelito" comes from the glossary)."""
     matched_langs = {m.lang for m in matches}
     alts: list[query.Query] = []
     seen: set[tuple[str, str]] = set()
     roots = _roots(" ".join(words))
     for match in matches:
+        area = match.concept.source.removeprefix("taxonomy:") if match.concept.source != "glossary" else None
         for lang in LANGUAGES:
             if lang in matched_langs:
                 continue
-            phrases = match.concept.terms.get(lang, ())
-            for phrase in sorted(phrases, key=lambda p: -len(roots & _roots(p)))[:per_lang]:
+            ranked = sorted(match.concept.terms.get(lang, ()), key=lambda p: -len(roots & _roots(p)))
+            if area is not None and area not in named:
+                ranked = [p for p in ranked if roots & _roots(p)]
+            for phrase in ranked[:per_lang]:
                 if (lang, fold(phrase)) in seen:
                     continue
                 seen.add((lang, fold(phrase)))
@@ -205,9 +215,11 @@ class Weights:
 
     per_lang: int = DEFAULT_SETTINGS.expansions_per_language  # phrases added per other language
     boost: float = DEFAULT_SETTINGS.expansion_boost  # a translated phrase
+    part: float = 0.5  # one word of a concept of several words typed side by side (see _expand_run)
 
 
-def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool) -> list[query.Query]:
+def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool,
+                named: frozenset[str] = frozenset()) -> list[query.Query]:
     """Expand consecutive free words; a concept spanning several words is kept as one
     node: in an AND group all its words are required, in an OR group any of them."""
     words, out, i = [t.text for t in terms], [], 0
@@ -219,8 +231,18 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
             continue
         n = matches[0].length
         own = terms[i:i + n]
-        base: list[query.Query] = own if not conjunction else [own[0] if n == 1 else query.And(own)]
-        out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost)]))
+        base: list[query.Query]
+        if conjunction:
+            base = [own[0] if n == 1 else query.And(own)]
+        elif n == 1:
+            base = own
+        else:
+            # Side by side, the words of one concept count whole (as a phrase) or, at part weight,
+            # one by one: for "drug trafficking", a section on human trafficking that says
+            # "trafficking" twenty times must not outrank one on drug trafficking.
+            base = [query.Phrase(DEFAULT_FIELD, [t.text for t in own]),
+                    *(query.Term(t.fieldname, t.text, boost=w.part * t.boost) for t in own)]
+        out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
         i += n
     return out
 
@@ -229,14 +251,16 @@ def _is_free_term(q: query.Query) -> bool:
     return isinstance(q, query.Term) and q.fieldname == DEFAULT_FIELD
 
 
-def expand(q: query.Query, d: Dictionary, weights: Weights | None = None) -> query.Query:
-    """Return `q` with translated alternatives OR-ed to the words and phrases that match."""
+def expand(q: query.Query, d: Dictionary, weights: Weights | None = None,
+           named: frozenset[str] = frozenset()) -> query.Query:
+    """Return `q` with translated alternatives OR-ed to the words and phrases that match;
+    ``named``: the areas the whole query names (see ``_alternatives``)."""
     w = weights or Weights()
     if _is_free_term(q):
-        return _expand_run([q], d, w, True)[0]
+        return _expand_run([q], d, w, True, named)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        return query.Or([q, *_alternatives(matches, q.words, w.per_lang, w.boost)]) if matches else q
+        return query.Or([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)]) if matches else q
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):
@@ -244,10 +268,10 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None) -> que
             while j < len(kids) and _is_free_term(kids[j]):
                 j += 1
             if j > i:
-                out.extend(_expand_run(kids[i:j], d, w, isinstance(q, query.And)))
+                out.extend(_expand_run(kids[i:j], d, w, isinstance(q, query.And), named))
                 i = j
             else:
-                out.append(expand(kids[i], d, w))
+                out.append(expand(kids[i], d, w, named))
                 i += 1
         return type(q)(out, boost=q.boost)
-    return q.apply(lambda child: expand(child, d, w))
+    return q.apply(lambda child: expand(child, d, w, named))

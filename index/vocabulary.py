@@ -34,6 +34,7 @@ _CODE = ("translate.py", "topics.py", "schema.py", "vocabulary.py")  # this pack
 class Vocabulary:
     dictionary: Any  # translate.Dictionary
     finder: Any  # topics.TopicFinder
+    namer: Any  # topics.TopicFinder of the areas' names only (topics.area_namer)
 
 
 _lock = threading.Lock()
@@ -82,13 +83,14 @@ def _load(cache_dir: Path | None) -> Vocabulary:
 def build() -> tuple[Vocabulary, bool]:
     """The dictionary and the topic finder, from the taxonomy search uses and the glossary; and
     whether the taxonomy was there (False: the glossary alone, see translate.search_taxonomy)."""
-    from index.topics import TopicFinder, phrases_of
+    from index.topics import TopicFinder, area_namer, phrases_of
     from index.translate import Dictionary, load_glossary, search_taxonomy, taxonomy_concepts
 
     taxonomy = search_taxonomy()
     concepts = taxonomy_concepts(taxonomy) if taxonomy is not None else []
     finder = TopicFinder(phrases_of(taxonomy) if taxonomy is not None else [])
-    return Vocabulary(Dictionary([*concepts, *load_glossary()]), finder), taxonomy is not None
+    namer = area_namer(taxonomy) if taxonomy is not None else TopicFinder([])
+    return Vocabulary(Dictionary([*concepts, *load_glossary()]), finder, namer), taxonomy is not None
 
 
 def digest() -> str:

@@ -173,10 +173,56 @@ def test_an_expansion_prefers_the_areas_phrases_that_share_the_querys_roots() ->
     area = Concept("taxonomy:2.3", {"en": ("violence prevention",),
                                     "es": ("canje de armas", "zonas libres de armas", "prevención de la violencia")})
     q = QueryParser("text", None).parse("violence prevention")
-    one = str(expand(q, Dictionary([area]), Weights(per_lang=1, boost=0.4)))
+    one = str(expand(q, Dictionary([area]), Weights(per_lang=1, boost=0.4), frozenset({"2.3"})))
     assert '"prevención de la violencia"' in one and "armas" not in one
-    two = str(expand(q, Dictionary([area]), Weights(per_lang=2, boost=0.4)))  # then the heaviest
+    # a query that names the area (2.3 among the areas its words name) gets the heaviest next
+    two = str(expand(q, Dictionary([area]), Weights(per_lang=2, boost=0.4), frozenset({"2.3"})))
     assert '"prevención de la violencia"' in two and '"canje de armas"' in two and "zonas" not in two
+    # ... one on a thing of the area, only that thing's cognates: the area's terms are not synonyms
+    alone = str(expand(q, Dictionary([area]), Weights(per_lang=2, boost=0.4)))
+    assert '"prevención de la violencia"' in alone and "armas" not in alone
+
+
+def test_words_of_one_concept_side_by_side_count_whole_or_at_part_weight() -> None:
+    from index.translate import Concept, Weights, expand
+    from whoosh.qparser import OrGroup, QueryParser
+
+    glossary = Concept("glossary", {"en": ("drug trafficking",), "es": ("narcotráfico",)})
+    q = QueryParser("text", None, group=OrGroup).parse("drug trafficking")
+    assert str(expand(q, Dictionary([glossary]), Weights(per_lang=2, boost=0.4, part=0.5))) == \
+        '((text:"drug trafficking" OR text:drug^0.5 OR text:trafficking^0.5 OR text@es:narcotráfico^0.4))'
+
+
+def test_the_words_of_an_and_score_only_where_all_of_them_are() -> None:
+    """A translated phrase is an And of its words; a section with some of them, found for another
+    reason (here its own word "armas"), gets no score from them."""
+    from whoosh import query as wq
+
+    from index.ranking import positive_leaves
+
+    q = wq.Or([wq.Term("stem_es", "arma"),
+               wq.And([wq.Term("stem_es", "trafic"), wq.Term("stem_es", "drog")], boost=0.4)])
+    leaves = {leaf.text: (weight, within) for leaf, weight, within in positive_leaves(q)}
+    assert leaves["arma"] == (1.0, ())
+    assert leaves["trafic"][0] == leaves["drog"][0] == 0.4 and len(leaves["drog"][1]) == 1
+
+
+def test_a_drug_trafficking_search_ranks_drug_trafficking_first(tmp_path: Path) -> None:
+    """A section on arms trafficking, found for its thematic area (5.2, as the query's), shares
+    "tráfico ilícito" with the translation "tráfico ilícito de drogas": those two words alone must
+    not lift it above the section on drug trafficking."""
+    use_taxonomy(FakeTaxonomy((FakeTerm("5.2", "en", "drug trafficking"),
+                               FakeTerm("5.2", "es", "tráfico ilícito de drogas"),
+                               FakeTerm("5.2", "es", "tráfico ilícito de armas"))))
+    armas = section("es-armas", "es", "Tráfico ilícito de armas", "Control del tráfico ilícito de armas de "
+                    "fuego y del tráfico ilícito de municiones en la frontera.", themes=["5.2"],
+                    topics={"5.2": 1.0})
+    drogas = section("es-drogas", "es", "Interdicción marítima", "Operaciones navales contra el tráfico "
+                     "ilícito de drogas en alta mar, con la armada y la guardia costera.", themes=["5.2"],
+                     topics={"5.2": 0.4})
+    index.build_index([armas, drogas], tmp_path / "index")
+    hits = [h.id for h in index.search(tmp_path / "index", "drug trafficking").hits]
+    assert hits == ["es-drogas", "es-armas"]
 
 
 def test_weak_taxonomy_terms_do_not_expand(index_dir: Path) -> None:

@@ -29,11 +29,35 @@ def test_topic_queries_find_their_areas_sections_in_any_language(corpus_catalog,
         print("\n" + bench.summary(results, lang))
         mine = [r for r in results if r.lang == lang]
         share = sum(r.found for r in mine) / sum(r.wanted for r in mine)
-        # Measured 2026-11-30 (session 10) over the held-out part (24 replies, 102 sections, 206 gold
-        # themes): en 7/22 areas met, 140/206 = 0.68 overall, 15/22 with 80% of min(n, 10); es 7/22,
-        # 138/206 = 0.67, 15/22. (Session 9: en and es 5/22, 0.61 and 0.60.) Six areas have more than
-        # 12 gold sections, more than a top 10 can hold 80% of. The target (every area >= 80%) is not
-        # reached; this guards what is.
-        assert share >= 0.64, bench.summary(results, lang)
+        # Measured 2026-11-30 (session 11) over the held-out part (24 replies, 102 sections, 206 gold
+        # themes): en 7/22 areas met, 136/206 = 0.66 overall, 11/22 with 80% of min(n, 10); es 7/22,
+        # 133/206 = 0.65, 13/22. (Session 10, before queries on one thing of an area stopped pulling
+        # in the whole area, see test_concept_queries...: 0.68 and 0.67, 15/22 each; session 9: 0.61
+        # and 0.60.) Six areas have more than 12 gold sections, more than a top 10 can hold 80% of.
+        # The target (every area >= 80%) is not reached; this guards what is.
+        assert share >= 0.63, bench.summary(results, lang)
         assert sum(r.met for r in mine) >= 6, bench.summary(results, lang)
-        assert sum(r.met_capped for r in mine) >= 13, bench.summary(results, lang)
+        assert sum(r.met_capped for r in mine) >= 11, bench.summary(results, lang)
+
+
+def _concepts():
+    spec = importlib.util.spec_from_file_location("search_concepts", ROOT / "bench" / "search_concepts.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["search_concepts"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_concept_queries_find_that_thing_in_any_language_not_its_whole_area(corpus_catalog, tmp_path):
+    """A query on one thing ("cybercrime", "secuestro") finds the sections naming it in the four
+    languages (tests/data/concept_queries.toml), not everything else of its thematic area."""
+    import index
+    from search_cli.wiring import records
+
+    bench = _concepts()
+    index.build_index(records(corpus_catalog), tmp_path / "index")
+    # Measured 2026-11-30 (session 11): tune 0.770 (0.483 before the change), held-out 0.642 (0.508).
+    for which, floor in (("tune", 0.72), ("heldout", 0.60)):
+        results = bench.measure(tmp_path / "index", which)
+        lines = "\n".join(f"{r.query}: {r.found}/{r.depth}" for r in results)
+        assert bench.mean(results) >= floor, f"{which}: {bench.mean(results):.3f}\n{lines}"
