@@ -43,7 +43,7 @@ K1, B = 1.2, 0.75
 POOL = 1500
 _TIERS = (4.0, 0.0)  # term-frequency floors of the coarse pass, strongest first
 DocSet = frozenset[int] | set[int]
-_Leaf = tuple[query.Query, float, "Postings | None", "DocSet | None"]  # see Ranker._leaves
+_Leaf = tuple[query.Query, float, Postings | None, DocSet | None]  # see Ranker._leaves
 
 
 def positive_leaves(q: query.Query, boost: float = 1.0,
@@ -94,9 +94,13 @@ class Ranker:
         """(leaf, weight, postings, the documents it may score in: None for any) of the positive
         leaves; a leaf under an And scores only in the documents matching it (``positive_leaves``)."""
         leaves: list[_Leaf] = []
+        allowed: dict[tuple[int, ...], DocSet] = {}  # by the ids of the And nodes: a phrase's words share them
         for leaf, weight, within in positive_leaves(lowered):
             postings = self.evaluator.postings(leaf.fieldname, leaf.text) if isinstance(leaf, query.Term) else None
-            leaves.append((leaf, weight, postings, self._matching(within) if within else None))
+            key = tuple(map(id, within))
+            if within and key not in allowed:
+                allowed[key] = self._matching(within)
+            leaves.append((leaf, weight, postings, allowed[key] if within else None))
         return leaves
 
     def _matching(self, groups: tuple[query.Query, ...]) -> DocSet:

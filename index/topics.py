@@ -58,21 +58,22 @@ def _analyzer(lang: str) -> Any:
 
 def phrases_of(taxonomy: Any) -> list[Phrase]:
     """Every area's names and strong terms, as stem sets in their own language."""
-    out = []
-    for code, area in getattr(taxonomy, "areas", {}).items():
-        for lang, name in area.names.items():
-            out.append(_phrase(code, lang, name))
-    for term in taxonomy.terms:
-        if not term.weak and "." in str(term.area) and term.lang in LANGUAGES:
-            out.append(_phrase(str(term.area), term.lang, term.text))
-    return [p for p in out if p.stems]
+    terms = [_phrase(str(term.area), term.lang, term.text) for term in taxonomy.terms
+             if not term.weak and "." in str(term.area) and term.lang in LANGUAGES]
+    return [*_name_phrases(taxonomy), *(p for p in terms if p.stems)]
+
+
+def _name_phrases(taxonomy: Any) -> list[Phrase]:
+    """Every area's names, as stem sets in their own language."""
+    names = (_phrase(code, lang, name) for code, area in getattr(taxonomy, "areas", {}).items()
+             for lang, name in area.names.items())
+    return [p for p in names if p.stems]
 
 
 def area_namer(taxonomy: Any) -> TopicFinder:
     """A finder of the areas a query names by the areas' own names only (not their terms):
     "violence prevention" names 2.3, "cybercrime" (a term of 5.2) names none."""
-    return TopicFinder([p for p in (_phrase(code, lang, name) for code, area in getattr(taxonomy, "areas", {}).items()
-                                    for lang, name in area.names.items()) if p.stems])
+    return TopicFinder(_name_phrases(taxonomy))
 
 
 def _phrase(code: str, lang: str, text: str) -> Phrase:

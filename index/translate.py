@@ -65,6 +65,11 @@ class Concept:
     source: str  # "glossary" or "taxonomy:2.4"
     terms: dict[str, tuple[str, ...]]
 
+    @property
+    def area(self) -> str | None:
+        """The thematic area of a taxonomy concept ("2.4"); None for a glossary row."""
+        return self.source.removeprefix("taxonomy:") if self.source.startswith("taxonomy:") else None
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -185,7 +190,7 @@ def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boo
     seen: set[tuple[str, str]] = set()
     roots = _roots(" ".join(words))
     for match in matches:
-        area = match.concept.source.removeprefix("taxonomy:") if match.concept.source != "glossary" else None
+        area = match.concept.area
         for lang in LANGUAGES:
             if lang in matched_langs:
                 continue

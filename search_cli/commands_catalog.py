@@ -10,14 +10,14 @@ from typing import Any
 import click
 
 from .cli import EXPORT_COLUMNS, Context, cli
-from .options import member_states
+from .options import member_state_names
 from .output import format_option, table, to_csv, to_json
 from .records import export_record
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--country", help="Member State for files that do not say which", callback=member_states)
+@click.option("--country", help="Member State for files that do not say which", callback=member_state_names)
 @click.option("--year", type=click.IntRange(1990, 2100), help="Year for files that carry no date")
 @click.option("--retry", is_flag=True, help="Try again files recorded as needing a password, OCR or a "
               "converter (without PATHS: every such file the catalog knows)")
@@ -86,7 +86,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
 
 @cli.command()
 @format_option("jsonl", "csv", "json", default="jsonl")
-@click.option("--country", help="Only this Member State", callback=member_states)
+@click.option("--country", help="Only this Member State", callback=member_state_names)
 @click.option("--kind", type=click.Choice(["plan", "program", "lesson", "practice"]))
 @click.pass_obj
 def export(obj: Context, fmt: str, country: str | None, kind: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from .cli import Context, cli
-from .options import member_states
+from .options import member_state_names
 from .output import format_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +24,7 @@ def report_filters(command: F) -> F:
         click.option("--date-field", type=click.Choice(["reply", "ingested"]), default="reply",
                      show_default=True,
                      help="Which date --since/--until compare: the reply's own date or when it was ingested"),
-        click.option("--country", multiple=True, callback=member_states,
+        click.option("--country", multiple=True, callback=member_state_names,
                      help="Only this Member State, by name or ISO code (repeatable)"),
         click.option("--kind", multiple=True, type=_KINDS, help="Only this kind of section (repeatable)"),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .cli import Context, cli
-from .options import member_states
+from .options import member_state_names
 from .output import format_option, table, to_json
 
 _KINDS = click.Choice(["plan", "program", "lesson", "practice"])
@@ -64,7 +64,7 @@ def _tags_text(tags: list[Any], kind: str) -> str:
 
 
 @review.command("queue")
-@click.option("--country", help="Only this Member State", callback=member_states)
+@click.option("--country", help="Only this Member State", callback=member_state_names)
 @click.option("--kind", type=_KINDS, help="Only this kind of section")
 @click.option("--pillar", help="Only sections tagged with this pillar, e.g. 2")
 @click.option("--limit", type=click.IntRange(1), help="At most this many sections")
@@ -238,7 +238,7 @@ def history_cmd(obj: Context, section_id: str, fmt: str) -> None:
 @format_option("csv", "xlsx", "json", default="csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write")
 @click.option("--pending", is_flag=True, help="Only the sections in the review queue")
-@click.option("--country", help="Only this Member State", callback=member_states)
+@click.option("--country", help="Only this Member State", callback=member_state_names)
 @click.option("--kind", type=_KINDS, help="Only this kind of section")
 @click.option("--pillar", help="Only sections tagged with this pillar")
 @click.pass_obj

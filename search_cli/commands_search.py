@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .cli import Context, cli
-from .options import member_states
+from .options import member_state_names
 from .output import BadInput, format_option, table, to_csv, to_json
 
 _KINDS = click.Choice(["plan", "program", "lesson", "practice"])
@@ -21,10 +21,10 @@ def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
         return values
     from classify.taxonomy import load_taxonomy
 
-    codes = sorted(load_taxonomy().areas, key=lambda c: tuple(int(n) for n in c.split(".")))
+    taxonomy = load_taxonomy()
     for value in values:
-        if value.strip() not in codes:
-            raise click.BadParameter(f"{value!r} is not a thematic area; use one of {', '.join(codes)}")
+        if not taxonomy.is_valid_area(value.strip()):
+            raise click.BadParameter(f"{value!r} is not a thematic area; use one of {', '.join(taxonomy.area_codes())}")
     return tuple(v.strip() for v in values)
 
 
@@ -32,7 +32,7 @@ def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
 @click.argument("query", required=False, default="")
 @click.option("--pillar", multiple=True, type=click.IntRange(1, 5), help="Only this pillar (repeatable)")
 @click.option("--theme", multiple=True, callback=_themes, help="Only this thematic area, e.g. 2.4 (repeatable)")
-@click.option("--country", multiple=True, callback=member_states,
+@click.option("--country", multiple=True, callback=member_state_names,
               help="Only this Member State, named in any of the four languages (repeatable)")
 @click.option("--kind", multiple=True, type=_KINDS, help="Only this kind (repeatable)")
 @click.option("--language", multiple=True, type=click.Choice(["es", "en", "pt", "fr"]))

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 
-def member_states(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+def member_state_names(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """A --country callback: each value as the catalog names the Member State (ISO code, or a name
     in any of the four languages: "CRI", "Brasil"); one that names none is a usage error with the
     names it may have meant. Takes and gives one value or a tuple (``multiple=True``)."""

@@ -14,10 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("search_recall", ROOT / "bench" / "search_recall.py")
+def _bench(name: str = "search_recall"):
+    """The module bench/<name>.py."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["search_recall"] = module  # dataclasses look their module up there
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -40,21 +41,13 @@ def test_topic_queries_find_their_areas_sections_in_any_language(corpus_catalog,
         assert sum(r.met_capped for r in mine) >= 11, bench.summary(results, lang)
 
 
-def _concepts():
-    spec = importlib.util.spec_from_file_location("search_concepts", ROOT / "bench" / "search_concepts.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["search_concepts"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_concept_queries_find_that_thing_in_any_language_not_its_whole_area(corpus_catalog, tmp_path):
     """A query on one thing ("cybercrime", "secuestro") finds the sections naming it in the four
     languages (tests/data/concept_queries.toml), not everything else of its thematic area."""
     import index
     from search_cli.wiring import records
 
-    bench = _concepts()
+    bench = _bench("search_concepts")
     index.build_index(records(corpus_catalog), tmp_path / "index")
     # Measured 2026-11-30 (session 11): tune 0.770 (0.483 before the change), held-out 0.642 (0.508).
     for which, floor in (("tune", 0.72), ("heldout", 0.60)):
