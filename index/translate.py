@@ -220,7 +220,8 @@ class Weights:
 
     per_lang: int = DEFAULT_SETTINGS.expansions_per_language  # phrases added per other language
     boost: float = DEFAULT_SETTINGS.expansion_boost  # a translated phrase
-    part: float = 0.5  # one word of a concept of several words typed side by side (see _expand_run)
+    part: float = 0.5  # one word of a concept of several words typed side by side, and (times boost)
+    # each of that word's own translations (see _expand_run)
 
 
 def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction: bool,
@@ -244,9 +245,13 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
         else:
             # Side by side, the words of one concept count whole (as a phrase) or, at part weight,
             # one by one: for "drug trafficking", a section on human trafficking that says
-            # "trafficking" twenty times must not outrank one on drug trafficking.
+            # "trafficking" twenty times must not outrank one on drug trafficking. Each word brings
+            # its own translations at that weight too: "awareness campaign" finds the French
+            # section on a school "campagne" that never says "campagne de sensibilisation".
             base = [query.Phrase(DEFAULT_FIELD, [t.text for t in own]),
                     *(query.Term(t.fieldname, t.text, boost=w.part * t.boost) for t in own)]
+            for t in own:
+                base += _alternatives(d.matches_at([t.text], 0), [t.text], w.per_lang, w.part * w.boost, named)
         out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
         i += n
     return out

@@ -188,9 +188,28 @@ def test_words_of_one_concept_side_by_side_count_whole_or_at_part_weight() -> No
     from whoosh.qparser import OrGroup, QueryParser
 
     glossary = Concept("glossary", {"en": ("drug trafficking",), "es": ("narcotráfico",)})
+    drug = Concept("glossary", {"en": ("drug",), "es": ("droga",)})
     q = QueryParser("text", None, group=OrGroup).parse("drug trafficking")
-    assert str(expand(q, Dictionary([glossary]), Weights(per_lang=2, boost=0.4, part=0.5))) == \
-        '((text:"drug trafficking" OR text:drug^0.5 OR text:trafficking^0.5 OR text@es:narcotráfico^0.4))'
+    # each word also brings its own translations, at part weight too: 0.5 x 0.4
+    assert str(expand(q, Dictionary([glossary, drug]), Weights(per_lang=2, boost=0.4, part=0.5))) == \
+        ('((text:"drug trafficking" OR text:drug^0.5 OR text:trafficking^0.5 OR text@es:droga^0.2'
+         ' OR text@es:narcotráfico^0.4))')
+
+
+def test_a_word_of_a_concept_finds_its_translation_without_the_rest(tmp_path: Path) -> None:
+    """A French section on a school campaign says "campagne" but not "campagne de sensibilisation":
+    a search for "awareness campaign" finds it through the word, below the section that has the
+    whole phrase."""
+    use_taxonomy(FakeTaxonomy((FakeTerm("2.2", "en", "awareness campaign"),
+                               FakeTerm("2.2", "fr", "campagne de sensibilisation"))))
+    whole = section("fr-sensib", "fr", "Campagne de sensibilisation", "Une campagne de sensibilisation "
+                    "contre la violence dans les écoles.", themes=["2.2"])
+    word = section("fr-campagne", "fr", "Campagne « Lekòl se kay lapè »", "Une campagne radiophonique "
+                   "dans les écoles du pays.", themes=["2.5"])
+    other = section("fr-autre", "fr", "Patrouilles", "Patrouilles de la police dans les quartiers.", themes=["3.5"])
+    index.build_index([whole, word, other], tmp_path / "index")
+    hits = [h.id for h in index.search(tmp_path / "index", "awareness campaign").hits]
+    assert hits == ["fr-sensib", "fr-campagne"]
 
 
 def test_the_words_of_an_and_score_only_where_all_of_them_are() -> None:
