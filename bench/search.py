@@ -239,15 +239,30 @@ def time_ours(index_dir: Path, q: dict[str, Any]) -> tuple[float, int]:
 
 
 def build(size: int, out: Path, reuse: bool) -> tuple[Path, float | None]:
-    """Build (or reuse) the index of `size` generated sections."""
+    """Build (or reuse) the index of `size` generated sections.
+
+    The generated sections and queries draw their words from the glossary, so an index built
+    before the glossary changed is not reused: its words are not the queries' any more."""
     index_dir = out / f"index-{size}"
-    if reuse and index.index_status(index_dir).state == index.IndexState.OK:
+    stamp, made_from = out / f"index-{size}.glossary-sha256", _glossary_sha256()
+    if (reuse and index.index_status(index_dir).state == index.IndexState.OK
+            and stamp.is_file() and stamp.read_text().strip() == made_from):
         return index_dir, None
+    if reuse:
+        print(f"index-{size}: built from another glossary (or none recorded), building anew", file=sys.stderr)
     shutil.rmtree(index_dir, ignore_errors=True)
     started = time.perf_counter()
     index.build_index(iter_sections(size), index_dir,
                       settings=index.IndexSettings(writer_memory_mb=1024))
+    stamp.write_text(made_from + "\n")
     return index_dir, time.perf_counter() - started
+
+
+def _glossary_sha256() -> str:
+    import hashlib
+    from importlib import resources
+
+    return hashlib.sha256(resources.files("index").joinpath("data/glossary.tsv").read_bytes()).hexdigest()
 
 
 HOSTILE = ["*cion", "?olicia", "a*", "pr*", "violencia~2", "title:[a TO zzzz]",
