@@ -246,12 +246,14 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
             # Side by side, the words of one concept count whole (as a phrase) or, at part weight,
             # one by one: for "drug trafficking", a section on human trafficking that says
             # "trafficking" twenty times must not outrank one on drug trafficking. Each word brings
-            # its own translations at that weight too: "awareness campaign" finds the French
-            # section on a school "campagne" that never says "campagne de sensibilisation".
+            # its glossary translations at that weight too: "awareness campaign" finds the French
+            # section on a school "campagne" that never says "campagne de sensibilisation". (Not an
+            # area's terms: "no violencia", a term of 4.4, is not a translation of "violencia".)
             base = [query.Phrase(DEFAULT_FIELD, [t.text for t in own]),
                     *(query.Term(t.fieldname, t.text, boost=w.part * t.boost) for t in own)]
-            for t in own:
-                base += _alternatives(d.matches_at([t.text], 0), [t.text], w.per_lang, w.part * w.boost, named)
+            for t in own:  # the glossary's translations only: an area's terms are not the word's
+                glossed = [m for m in d.matches_at([t.text], 0) if m.concept.area is None]
+                base += _alternatives(glossed, [t.text], w.per_lang, w.part * w.boost, named)
         out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
         i += n
     return out

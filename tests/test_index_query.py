@@ -196,6 +196,21 @@ def test_words_of_one_concept_side_by_side_count_whole_or_at_part_weight() -> No
          ' OR text@es:narcotráfico^0.4))')
 
 
+def test_a_words_own_translations_come_from_the_glossary_not_from_an_areas_terms() -> None:
+    """"no violencia" (a term of 4.4) is "violencia" once its stop word is left out; it is not a
+    translation of the word "violencia" in "violencia doméstica"."""
+    from index.translate import Concept, Weights, expand
+    from whoosh.qparser import OrGroup, QueryParser
+
+    concepts = [Concept("taxonomy:2.4", {"es": ("violencia doméstica",), "en": ("domestic violence",)}),
+                Concept("taxonomy:4.4", {"es": ("no violencia",), "en": ("non-violence",)}),
+                Concept("glossary", {"es": ("violencia",), "en": ("violence",)})]
+    q = QueryParser("text", None, group=OrGroup).parse("violencia doméstica")
+    expanded = str(expand(q, Dictionary(concepts), Weights(per_lang=2, boost=0.4, part=0.5)))
+    assert 'text@en:violence^0.2' in expanded and 'text@en:"domestic violence"' in expanded
+    assert "non" not in expanded
+
+
 def test_a_word_of_a_concept_finds_its_translation_without_the_rest(tmp_path: Path) -> None:
     """A French section on a school campaign says "campagne" but not "campagne de sensibilisation":
     a search for "awareness campaign" finds it through the word, below the section that has the
