@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, content_words, word_keys
+from index.translate import DEFAULT_FIELD, content_words, negated, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -57,9 +57,10 @@ def _analyzer(lang: str) -> Any:
 
 
 def phrases_of(taxonomy: Any) -> list[Phrase]:
-    """Every area's names and strong terms, as stem sets in their own language."""
+    """Every area's names and strong terms, as stem sets in their own language (not the terms
+    with a negation: less its stop word, "no violencia" would be "violencia")."""
     terms = [_phrase(str(term.area), term.lang, term.text) for term in taxonomy.terms
-             if not term.weak and "." in str(term.area) and term.lang in LANGUAGES]
+             if not term.weak and "." in str(term.area) and term.lang in LANGUAGES and not negated(term.text)]
     return [*_name_phrases(taxonomy), *(p for p in terms if p.stems)]
 
 

@@ -124,11 +124,22 @@ def load_glossary() -> list[Concept]:
     ]
 
 
+# Stop words that turn a term into its opposite: "no violencia" (4.4) less its stop word is
+# "violencia", which a search for "violencia" must not read as naming 4.4.
+NEGATIONS = frozenset({"no", "non", "not", "without", "sin", "sem", "nao", "sans", "ni", "nor"})
+
+
+def negated(text: str) -> bool:
+    """Whether a term holds a negation ("no violencia", "non-violence", "without violence")."""
+    return any(fold(w) in NEGATIONS for w in _WORD.findall(text))
+
+
 def taxonomy_concepts(taxonomy: Any) -> list[Concept]:
-    """One concept per taxonomy area: its strong (not weak) terms, heaviest first."""
+    """One concept per taxonomy area: its strong (not weak) terms, heaviest first; not the terms
+    with a negation (see NEGATIONS)."""
     by_area: dict[str, dict[str, list[tuple[float, str]]]] = {}
     for term in taxonomy.terms:
-        if term.weak or term.lang not in LANGUAGES:
+        if term.weak or term.lang not in LANGUAGES or negated(term.text):
             continue
         by_area.setdefault(str(term.area), {}).setdefault(term.lang, []).append(
             (-float(term.weight), term.text))

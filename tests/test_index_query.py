@@ -211,6 +211,18 @@ def test_a_words_own_translations_come_from_the_glossary_not_from_an_areas_terms
     assert "non" not in expanded
 
 
+def test_a_term_with_a_negation_does_not_name_its_area_by_its_other_word(tmp_path: Path) -> None:
+    """Less its stop word, "no violencia" (a term of 4.4, conflict resolution) is "violencia": a
+    search for "violencia" must not rank every section of 4.4 first, nor bring "non-violence"."""
+    use_taxonomy(FakeTaxonomy((FakeTerm("4.4", "es", "no violencia"), FakeTerm("4.4", "en", "non-violence"),
+                               FakeTerm("4.4", "es", "mediación comunitaria"))))
+    index.build_index([section("es-med", "es", "Mediación", "Mediación comunitaria.", themes=["4.4"])],
+                      tmp_path / "index")
+    expanded = index.search(tmp_path / "index", "violencia").expanded_query
+    assert "topics" not in expanded and "non" not in expanded
+    assert "topics:4.4" in index.search(tmp_path / "index", "mediación comunitaria").expanded_query
+
+
 def test_a_word_of_a_concept_finds_its_translation_without_the_rest(tmp_path: Path) -> None:
     """A French section on a school campaign says "campagne" but not "campagne de sensibilisation":
     a search for "awareness campaign" finds it through the word, below the section that has the
