@@ -126,6 +126,13 @@ def load_taxonomy(directory: Path | None = None) -> Taxonomy:
 
 
 @functools.lru_cache(maxsize=8)
+def area_codes(directory: Path | None = None) -> tuple[str, ...]:
+    """The area codes of ``pillars.toml`` alone, in questionnaire order, without reading the term
+    files (a search checking ``--theme`` needs no more)."""
+    return tuple(_read_pillars(Path(directory or TAXONOMY_DIR).resolve() / PILLARS_FILE)[2])
+
+
+@functools.lru_cache(maxsize=8)
 def _load_cached(directory: Path) -> Taxonomy:
     languages, pillars, areas = _read_pillars(directory / PILLARS_FILE)
     terms: list[Term] = []

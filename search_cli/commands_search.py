@@ -19,12 +19,12 @@ def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
     """--theme values checked against the taxonomy's area codes."""
     if not values:
         return values
-    from classify.taxonomy import load_taxonomy
+    from classify.taxonomy import area_codes
 
-    taxonomy = load_taxonomy()
+    codes = area_codes()
     for value in values:
-        if not taxonomy.is_valid_area(value.strip()):
-            raise click.BadParameter(f"{value!r} is not a thematic area; use one of {', '.join(taxonomy.area_codes())}")
+        if value.strip() not in codes:
+            raise click.BadParameter(f"{value!r} is not a thematic area; use one of {', '.join(codes)}")
     return tuple(v.strip() for v in values)
 
 
