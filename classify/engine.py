@@ -4,7 +4,9 @@ Per language, ``spacy.blank(lang)`` tokenizes; each token's norm is set to its l
 lookup tables of ``spacy-lookups-data`` (no model download), lower-cased and accent-folded, and a
 ``PhraseMatcher`` on NORM finds the taxonomy's terms (built the same way, so "víctimas de la
 violencia intrafamiliar" matches "violencia intrafamiliar"). Acronyms flagged ``case`` match
-exactly on ORTH. Every match records its field and character offsets as evidence.
+exactly on ORTH. Every match records its field and character offsets as evidence. A trained
+pipeline reads a language instead, its lemmas becoming the norms, only when ``pipelines.toml``
+names one and it is installed (``classify.pipelines``).
 
 Decision (numbers in ``taxonomy/scoring.toml``): evidence per area is the sum of term weight x
 field weight (weak terms only count beside a strong one), turned into a 0..1 score. Declared
@@ -24,7 +26,7 @@ from typing import Any, Mapping
 
 from ingest.model import Tag
 
-from . import hits
+from . import hits, pipelines
 from .declared import parse_declared_areas, parse_declared_pillars
 from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
@@ -73,15 +75,22 @@ _Hint = tuple[int, list[int], int]
 class Matcher:
     """spaCy phrase matchers for one language, built once from the taxonomy."""
 
-    def __init__(self, lang: str, taxonomy: Taxonomy) -> None:
+    def __init__(self, lang: str, taxonomy: Taxonomy, pipeline: Any = None) -> None:
+        """``pipeline``: a trained spaCy pipeline for ``lang`` (``classify.pipelines``) to read
+        the texts with, or None for ``spacy.blank(lang)`` and the lookup lemmas."""
         import spacy
         from spacy.matcher import PhraseMatcher
         from spacy.vocab import Vocab
 
-        self.nlp = spacy.blank(lang)
+        self.trained = pipeline is not None
+        self.nlp = pipeline if self.trained else spacy.blank(lang)
         self.english = lang == "en"
         self.lemmas = _lemma_table(self.nlp, lang)
-        self._norm_every_lexeme()
+        self._lemma_norms: dict[tuple[str, str], str] = {}  # a trained pipeline's (lemma, word) -> norm
+        if not self.trained:
+            # A trained pipeline reads its lexemes' norms as features: those stay as they are,
+            # and ``doc`` sets each token's norm instead.
+            self._norm_every_lexeme()
         # The matchers keep their keys in a vocabulary of their own: a PhraseMatcher looks each
         # match's key up in its vocabulary's strings (for its callback), and a small table of
         # keys stays in the CPU cache where the pipeline's, with every word met, does not.
@@ -131,7 +140,8 @@ class Matcher:
         An acronym matches on ORTH exactly where its NORM pattern matches and the words are the
         acronym's (same words, same lexemes, same norms), so ``find`` checks the words at those
         few places instead of running the ORTH matcher over the whole text. That holds unless a
-        tokenizer exception gives one of those words a norm of its own: then there are no hints.
+        tokenizer exception gives one of those words a norm of its own, or a trained pipeline sets
+        norms token by token from its lemmas: then there are no hints.
         A hint's match notes its index on the doc (``_mark_hinted``, a callback on those keys
         only), so ``find`` reads no other match.
         """
@@ -140,7 +150,7 @@ class Matcher:
         docs = {key: self.pattern(term) for key, term in acronyms.items()}
         words = {token.orth_ for doc in docs.values() for token in doc}
         rules = self.nlp.tokenizer.rules or {}
-        if not acronyms or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
+        if not acronyms or self.trained or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
             return None
         hints: dict[int, _Hint] = {}
         for key, doc in docs.items():
@@ -165,8 +175,21 @@ class Matcher:
             lex.norm_ = self._norm(lex.lower_)
 
     def doc(self, text: str) -> Any:
-        """Tokenize; every token's norm is its folded lookup lemma (see ``_norm_every_lexeme``)."""
-        return self.nlp.make_doc(text)
+        """Tokenize; every token's norm is its folded lemma: the lookup table's (see
+        ``_norm_every_lexeme``), or a trained pipeline's when it changes the word (the lookup
+        table's otherwise, as for a word the pipeline does not know)."""
+        if not self.trained:
+            return self.nlp.make_doc(text)
+        doc = self.nlp(text)
+        norms = self._lemma_norms
+        for token in doc:
+            key = (token.lemma_, token.lower_)
+            norm = norms.get(key)
+            if norm is None:
+                lemma = key[0].lower()
+                norm = norms[key] = self._norm(key[1]) if lemma in ("", key[1]) else self._fold(lemma)
+            token.norm_ = norm
+        return doc
 
     def _norm(self, word: str) -> str:
         if word not in self.lemmas and "-" in word.strip("-"):
@@ -178,7 +201,10 @@ class Matcher:
         lemma = self.lemmas.get(word, word)
         if isinstance(lemma, list):  # some tables list several lemmas; the first is the usual one
             lemma = lemma[0] if lemma else word
-        folded = fold(str(lemma))
+        return self._fold(str(lemma))
+
+    def _fold(self, lemma: str) -> str:
+        folded = fold(lemma)
         return us_spelling(folded) if self.english else folded
 
     def match(self, text: str) -> tuple[Any, list[tuple[Term, int, int]]]:
@@ -255,7 +281,9 @@ def _lemma_table(nlp: Any, lang: str) -> Any:
 
 @lru_cache(maxsize=8)
 def matcher_for(lang: str, taxonomy_dir: Path | None = None) -> Matcher:
-    return Matcher(lang, _taxonomy(taxonomy_dir))
+    """The matcher of ``lang``, reading texts with the pipeline ``pipelines.toml`` configures for it
+    when that one is installed (``classify.pipelines``), else with ``spacy.blank``."""
+    return Matcher(lang, _taxonomy(taxonomy_dir), pipelines.choose(lang, taxonomy_dir).nlp)
 
 
 @lru_cache(maxsize=4)

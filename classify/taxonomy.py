@@ -133,6 +133,12 @@ def area_codes(directory: Path | None = None) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=8)
+def languages(directory: Path | None = None) -> tuple[str, ...]:
+    """The languages of ``pillars.toml`` alone, without reading the term files."""
+    return _read_pillars(Path(directory or TAXONOMY_DIR).resolve() / PILLARS_FILE)[0]
+
+
+@functools.lru_cache(maxsize=8)
 def _load_cached(directory: Path) -> Taxonomy:
     languages, pillars, areas = _read_pillars(directory / PILLARS_FILE)
     terms: list[Term] = []

@@ -91,7 +91,8 @@ def doctor(obj: Context, fmt: str) -> None:
 
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
-                check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding()]
+                check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding(),
+                _pipelines_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,
@@ -116,6 +117,26 @@ def _tagger_finding() -> Any:
     stale = status == hits.STALE_BUILD
     return Finding("tagger build", not stale, status, "pip install -e . (in mispa's virtual environment) "
                    "rebuilds it" if stale else "")
+
+
+def _pipelines_finding() -> Any:
+    """Which spaCy pipeline reads each language (classify/taxonomy/pipelines.toml): a configured one
+    that cannot be used is a problem (the blank one reads that language meanwhile)."""
+    from classify import pipelines
+    from classify.taxonomy import TaxonomyError
+    from ingest.doctor import Finding
+
+    fix = "install it into mispa's virtual environment, or remove its line from classify/taxonomy/pipelines.toml"
+    try:
+        names = pipelines.configured()
+    except TaxonomyError as exc:
+        return Finding("spaCy pipelines", False, str(exc), "correct classify/taxonomy/pipelines.toml")
+    if not names:
+        return Finding("spaCy pipelines", True, "blank + lookup lemmas for every language (none configured)")
+    choices = [pipelines.choose(lang) for lang in sorted(names)]
+    unusable = [c for c in choices if not c.ok]
+    return Finding("spaCy pipelines", not unusable, "; ".join(f"{c.lang}: {c.reason}" for c in choices),
+                   fix if unusable else "")
 
 
 def _index_findings(settings: Any) -> list[Any]:

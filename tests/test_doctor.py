@@ -94,6 +94,23 @@ def test_a_tagger_build_older_than_its_source_is_found(healthy, tools, monkeypat
     assert code == 0 and checks["tagger build"]["message"].startswith("plain Python")
 
 
+def test_a_configured_spacy_pipeline_that_is_not_installed_is_found(healthy, tools, monkeypatch):
+    from classify import pipelines
+
+    code, checks = doctor(healthy)
+    assert checks["spaCy pipelines"]["ok"] and "none configured" in checks["spaCy pipelines"]["message"]
+    monkeypatch.setattr(pipelines, "configured", lambda directory=None: {"es": "es_core_news_zz"})
+    pipelines.choose.cache_clear()
+    try:
+        code, checks = doctor(healthy)
+    finally:
+        pipelines.choose.cache_clear()
+    assert code == 1 and set(problems(checks)) == {"spaCy pipelines"}
+    assert checks["spaCy pipelines"]["message"] == ("es: blank + lookup lemmas: es_core_news_zz is not installed "
+                                                    "(pip install it into mispa's environment)")
+    assert "pipelines.toml" in checks["spaCy pipelines"]["fix"]
+
+
 def test_an_index_out_of_step_is_found_and_reindex_fixes_it(healthy, tools):
     import index
     from index.inventory import indexed_ids
