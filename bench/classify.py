@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--sections", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=5, help="timed turns of each side")
     args = ap.parse_args()
-    from classify import engine, hits
+    from classify import engine, hits, pipelines
     from classify.engine import SectionInput, classify, matcher_for, tokenized_text
     items = texts(args.sections)
     for lang in ("es", "en", "pt", "fr"):
@@ -87,6 +87,9 @@ def main() -> None:
     times = [[seconds(side) for side in sides] for _ in range(args.repeat)]
     n = len(items)
     print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max); tagger {hits.status()}")
+    trained = [f"{lang}: {c.reason}" for lang in ("es", "en", "pt", "fr") if (c := pipelines.choose(lang)).nlp]
+    if trained:  # the tagger runs the whole pipeline; the tokenizer's side is still make_doc alone
+        print("  " + "; ".join(trained))
     print(f"  spaCy tokenizer alone : {spread([n / t[0] for t in times], 0)} sections/s")
     print(f"  mispa tagging         : {spread([n / t[1] for t in times], 0)} sections/s  (target >= 400)")
     print(f"  ratio to tokenizer    : {spread([t[0] / t[1] for t in times], 3)}  (target >= 0.5)")
