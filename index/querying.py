@@ -26,7 +26,7 @@ from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, OrGroup, QueryPars
 from index.errors import QuerySyntaxError
 from index.schema import _WORDS, FACET_FIELDS, all_stopwords
 from index.settings import IndexSettings
-from index.translate import DEFAULT_FIELD, fold
+from index.translate import DEFAULT_FIELD, Alternatives, fold
 
 ALIASES = {"pillars": ["pillar"], "themes": ["theme"], "member_state": ["country"],
            "language": ["lang"], DEFAULT_FIELD: ["all"]}
@@ -63,10 +63,11 @@ def _with_requirements(q: query.Query) -> query.Query:
 
 def side_by_side(q: query.Query) -> query.Or | None:
     """The OR of the words typed side by side, also under the filters and NOTs that
-    _with_requirements puts around it (and the pillars that topics.add_topics ranks by)."""
+    _with_requirements puts around it (and the pillars that topics.add_topics ranks by); None for
+    one word, also with its translations (a translate.Alternatives is one group, not several)."""
     while isinstance(q, (query.And, query.AndNot, query.AndMaybe)):
         q = q.subqueries[0] if isinstance(q, query.And) else q.a
-    return q if isinstance(q, query.Or) else None
+    return q if isinstance(q, query.Or) and not isinstance(q, Alternatives) else None
 
 
 class _SideBySide(OrGroup):

@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, content_words, negated, word_keys
+from index.translate import DEFAULT_FIELD, Alternatives, content_words, negated, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -146,7 +146,7 @@ def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost:
         return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost), *q.subqueries[1:]],
                          boost=q.boost)
     terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
-    if isinstance(q, query.Or):
+    if isinstance(q, query.Or) and not isinstance(q, Alternatives):  # words typed side by side
         found = query.Or([*q.subqueries, *terms], boost=q.boost)
     else:
         found = query.Or([q, *terms])

@@ -225,6 +225,15 @@ def _roots(text: str) -> frozenset[str]:
     return frozenset(fold(w)[:5] for w in content_words(text) if len(w) >= 4)
 
 
+class Alternatives(query.Or):
+    """One typed word, phrase or concept OR-ed with its translations: one group of the query,
+    however many alternatives it holds. Typed side by side, words are an Or of such groups, and
+    ranking counts the groups a section matches (ranking.Ranker._coordinate); a query of one
+    word is its group alone, whose alternatives must not be counted as words: "violencia" would
+    have ranked a section matching "violence" in both its English and French alternatives
+    (title words are shared) twice as high as one saying "violencia"."""
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
     """How much expansions weigh next to the user's own words (which weigh 1)."""
@@ -265,7 +274,7 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
             for t in own:  # the glossary's translations only: an area's terms are not the word's
                 glossed = [m for m in d.matches_at([t.text], 0) if m.concept.area is None]
                 base += _alternatives(glossed, [t.text], w.per_lang, w.part * w.boost, named)
-        out.append(query.Or([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
+        out.append(Alternatives([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
         i += n
     return out
 
@@ -283,7 +292,7 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None,
         return _expand_run([q], d, w, True, named)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        return query.Or([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)]) if matches else q
+        return Alternatives([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)]) if matches else q
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):

@@ -239,6 +239,35 @@ def test_a_word_of_a_concept_finds_its_translation_without_the_rest(tmp_path: Pa
     assert hits == ["fr-sensib", "fr-campagne"]
 
 
+def test_one_word_and_its_translations_are_one_group_so_its_own_language_comes_first(tmp_path: Path) -> None:
+    """A one-word query's translations are alternatives of one group, not words typed side by side:
+    "violencia" brings "violence" for English and for French, and the title field (shared by all
+    languages) matches both; counted as words, the English and French sections matched two of
+    three and the Spanish one, saying "violencia" as often, one: it came last. The query's own
+    word weighs more than its translations, so the Spanish section comes first; the same holds
+    beside a filter and for a quoted phrase."""
+    from whoosh import query as wq
+
+    from index.querying import side_by_side
+    from index.translate import Alternatives
+
+    use_taxonomy(FakeTaxonomy(()))
+    records = [section("en-school", "en", "School violence", "Violence in schools: mediation against violence."),
+               section("es-escuela", "es", "Violencia escolar", "Violencia en las escuelas: mediación contra la "
+                       "violencia."),
+               section("fr-ecole", "fr", "Violence scolaire", "La violence à l'école : médiation contre la "
+                       "violence.")]
+    index.build_index(records, tmp_path / "index")
+    for query, first in (("violencia", "es-escuela"), ("violence", "en-school"),
+                         ("violencia kind:program", "es-escuela"),
+                         ('"violencia escolar"', "es-escuela")):
+        result = index.search(tmp_path / "index", query)
+        assert result.hits[0].id == first and result.total == 3, (query, [h.id for h in result.hits])
+    one = Alternatives([wq.Term("text", "violencia"), wq.Term("text@en", "violence", boost=0.4)])
+    assert side_by_side(one) is None and side_by_side(wq.And([one, wq.Term("member_state", "chile")])) is None
+    assert side_by_side(wq.Or([one, one])) is not None
+
+
 def test_the_words_of_an_and_score_only_where_all_of_them_are() -> None:
     """A translated phrase is an And of its words; a section with some of them, found for another
     reason (here its own word "armas"), gets no score from them."""
