@@ -13,10 +13,17 @@ def input_from(title: str, fields: Mapping[str, str], text: str, language: str |
                declared: str) -> SectionInput:
     """A narrative section (no content fields) is read as its whole text under the title."""
     content = {k: v for k, v in fields.items() if k not in ("member_state", "name")}
-    body = ""
-    if not content:
-        body = text[len(title):].lstrip() if text.startswith(title) else text
-    return SectionInput(title=title, fields=content, language=language, declared_pillar=declared, body=body)
+    return SectionInput(title=title, fields=content, language=language, declared_pillar=declared,
+                        body=narrative_body(title, fields, text))
+
+
+def narrative_body(title: str, fields: Mapping[str, str], text: str) -> str:
+    """The text of a section written as prose, without questionnaire fields, as the tagger reads
+    it (the evidence found in field "body" has its offsets in this text): its whole text less the
+    title. Empty for a section with fields."""
+    if any(k not in ("member_state", "name") for k in fields):
+        return ""
+    return text[len(title):].lstrip() if text.startswith(title) else text
 
 
 def tag_section(section: Section, *, use_declared: bool = True) -> tuple[list[Tag], str]:

@@ -106,7 +106,7 @@ def export(obj: Context, fmt: str, country: str | None, kind: str | None) -> Non
     records = [export_record(r, obj.catalog.tags_for(r["id"]))
                for r in obj.catalog.iter_sections(" AND ".join(where), tuple(params))]
     if fmt == "csv":
-        click.echo(to_csv(records, [*EXPORT_COLUMNS, "fields"]), nl=False)
+        click.echo(to_csv(records, [*EXPORT_COLUMNS, "fields", "body"]), nl=False)
     elif fmt == "json":
         click.echo(to_json(records))
     else:

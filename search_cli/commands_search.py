@@ -140,6 +140,8 @@ def show(obj: Context, section_id: str, fmt: str) -> None:
             click.echo(f"{key}: {record[key]}")
     for name, value in record["fields"].items():
         click.echo(f"\n{name}:\n  {value}")
+    if record["body"]:
+        click.echo(f"\nbody:\n  {record['body']}")
     click.echo("\ntags:")
     for t in record["tags"]:
         terms = ", ".join(f"{e['term']} ({e['field']} {e['start']}-{e['end']})" for e in t["evidence"][:6])

@@ -18,6 +18,8 @@ def pages(row: dict[str, Any]) -> str | None:
 
 def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
     """One exported section: identity, fields, and its pillars and themes with their evidence."""
+    from classify.tagging import narrative_body  # not at the top: the search path imports this module
+
     return {
         "id": row["id"], "kind": row["kind"], "title": row["title"], "member_state": row["member_state"],
         "language": row["language"], "institution": row["institution"],
@@ -29,7 +31,10 @@ def export_record(row: dict[str, Any], tags: list[Tag]) -> dict[str, Any]:
                   "evidence": [{"term": e.term, "field": e.field, "start": e.start, "end": e.end}
                                for e in t.evidence]} for t in tags],
         "flags": [f for f in (row.get("flags") or "").split(",") if f],
-        "fields": row["fields"], "source_file": row["file_name"], "pages": pages(row),
+        "fields": row["fields"],
+        # a section written as prose has no fields: its text, as the tagger read it ("body" evidence)
+        "body": narrative_body(row["title"], row["fields"], row["text"] or ""),
+        "source_file": row["file_name"], "pages": pages(row),
         # where it came from, as a container's member ("mail.eml!/reply.docx"); the catalog keeps the
         # path as given (for --retry), this is it cleaned like every other text shown
         "source_path": clean(row.get("source_path") or row["file_name"]),

@@ -56,8 +56,26 @@ def test_export_jsonl_carries_fields_and_tags(tmp_path):
     assert program["pillars"] and all(isinstance(p, int) for p in program["pillars"])
     tagged = next(t for t in program["tags"] if t["source"] == "text" or t["evidence"])
     assert {"score", "source", "evidence"} <= tagged.keys()
+    assert program["body"] == ""  # its text is in its fields
     csv_out = run("export", "--format", "csv", data=tmp_path).output
     assert csv_out.splitlines()[0].startswith("id,kind,title,member_state")
+
+
+def test_a_section_written_as_prose_exports_and_shows_its_text(tmp_path):
+    """A narrative reply's sections have no questionnaire fields: their text is the "body", which
+    export and show carry (the tagger's evidence in field "body" points into it). A section with
+    questionnaire fields has none (tests/test_cli.py::test_export_jsonl_carries_fields_and_tags)."""
+    run("ingest", str(CORPUS / "arg-2018-narrative.docx"), data=tmp_path)
+    records = [json.loads(line) for line in run("export", data=tmp_path).output.splitlines()]
+    prose = [r for r in records if r["body"]]
+    assert {r["kind"] for r in prose} == {"plan", "program", "lesson", "practice"}
+    assert all(not set(r["fields"]) - {"member_state", "name"} for r in prose)  # no questionnaire field
+    spans = [(r, e) for r in prose for t in r["tags"] for e in t["evidence"] if e["field"] == "body"]
+    assert spans and all(r["body"][e["start"]:e["end"]] == e["term"] for r, e in spans)
+    shown = run("show", prose[0]["id"], data=tmp_path).output
+    assert "\nbody:\n  " + prose[0]["body"][:60] in shown
+    header = run("export", "--format", "csv", data=tmp_path).output.splitlines()[0]
+    assert header.endswith(",fields,body")
 
 
 def test_data_dir_from_environment(tmp_path, monkeypatch):

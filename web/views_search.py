@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 import index
-from classify.tagging import input_from
+from classify.tagging import narrative_body
 
 from .auth import current_user
 from .i18n import gettext
@@ -74,7 +74,7 @@ def section(sid: str) -> ResponseReturnValue:
         abort(404, description=gettext("section.not_found", id=sid))
     tags = cat.tags_for(sid)
     spans = evidence_spans(tags)
-    body = input_from(row["title"], row["fields"], row["text"], row["language"], row["declared_pillar"]).body
+    body = narrative_body(row["title"], row["fields"], row["text"])
     fields = [(name, marked_html(value, spans.get(name, ()))) for name, value in row["fields"].items()
               if value and name not in ("member_state", "name")]
     if body:
