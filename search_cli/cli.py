@@ -36,7 +36,29 @@ class Context:
         return self._catalog
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TaxonomyProblem(click.ClickException):
+    """A mistake in the taxonomy's files (classify/taxonomy/): nothing can be tagged until it is
+    corrected, so the command stops before it starts, with the file and line (exit status 2)."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return (f"the taxonomy cannot be read: {self.message}\n"
+                "  correct it in classify/taxonomy/ (see README.md there); nothing was changed")
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            taxonomy = sys.modules.get("classify.taxonomy")  # not loaded: the error is not one of its
+            if taxonomy is not None and isinstance(exc, taxonomy.TaxonomyError):
+                raise TaxonomyProblem(str(exc)) from exc
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory (catalog and index). Default: $MISPA_DATA_DIR or ./mispa-data")
 @click.version_option(package_name="mispa")

@@ -92,7 +92,7 @@ def doctor(obj: Context, fmt: str) -> None:
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
                 check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding(),
-                _pipelines_finding()]
+                _taxonomy_finding(), _pipelines_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,
@@ -117,6 +117,19 @@ def _tagger_finding() -> Any:
     stale = status == hits.STALE_BUILD
     return Finding("tagger build", not stale, status, "pip install -e . (in mispa's virtual environment) "
                    "rebuilds it" if stale else "")
+
+
+def _taxonomy_finding() -> Any:
+    """Whether the taxonomy's files read (classify/taxonomy/): a mistake stops every tagging."""
+    from classify.taxonomy import TaxonomyError, load_taxonomy
+    from ingest.doctor import Finding
+
+    try:
+        taxonomy = load_taxonomy()
+    except TaxonomyError as exc:
+        return Finding("taxonomy", False, str(exc), "correct that line in classify/taxonomy/ (see README.md there)")
+    return Finding("taxonomy", True, f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in "
+                   f"{', '.join(taxonomy.languages)}")
 
 
 def _pipelines_finding() -> Any:

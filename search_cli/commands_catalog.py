@@ -49,6 +49,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
 
     if not paths and not retry:
         raise click.UsageError("give files or folders to ingest (or --retry)")
+    tagger = make_tagger()
     from .commands_admin import hold_ingest_lock
     lock = hold_ingest_lock(obj)  # one ingest at a time; a second one waits, saying so
     from ingest.workers import default_workers
@@ -64,7 +65,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
             if not as_json and outcome.status not in ("ok", "duplicate"):
                 click.echo(f"{outcome.path}: {outcome.status}: {outcome.reason}", err=True)
 
-        report = ingest_paths(files, obj.catalog, options, tagger=make_tagger(), progress=progress)
+        report = ingest_paths(files, obj.catalog, options, tagger=tagger, progress=progress)
     new_ids = [i for f in report.files for i in f.section_ids]
     if lock.recovered is not None:  # the last ingest was killed: the index may lack what it committed
         new_ids = [r["id"] for r in obj.catalog.iter_sections()]

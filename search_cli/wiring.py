@@ -9,7 +9,14 @@ from .records import index_record
 
 
 def make_tagger() -> Callable[[Any], tuple[list[Any], str]]:
+    """The ingest pipeline's tagger, once the taxonomy and pipelines.toml are read: a mistake in
+    them (TaxonomyError) stops the batch before it starts instead of failing every file."""
+    from classify import pipelines
     from classify.tagging import tag_section
+    from classify.taxonomy import load_taxonomy
+
+    load_taxonomy()
+    pipelines.configured()
     return tag_section
 
 

@@ -78,6 +78,29 @@ def test_a_section_written_as_prose_exports_and_shows_its_text(tmp_path):
     assert header.endswith(",fields,body")
 
 
+def test_a_malformed_taxonomy_stops_ingest_before_it_starts(tmp_path, monkeypatch):
+    """A mistake in a term file would fail every file of the batch: ingest names the file and line
+    and exits 2 before it opens a file or the catalog. mispa doctor names it too."""
+    import shutil
+
+    import classify.taxonomy as taxonomy
+
+    broken = tmp_path / "taxonomy"
+    shutil.copytree(taxonomy.TAXONOMY_DIR, broken)
+    with open(broken / "terms.es.tsv", "a", encoding="utf-8") as f:
+        f.write("2.4\tx.y\tbroken term\n")
+    line = len((broken / "terms.es.tsv").read_text(encoding="utf-8").splitlines())
+    monkeypatch.setattr(taxonomy, "TAXONOMY_DIR", broken)
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "ingest", str(CORPUS / "cri-2013-table.docx")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith(f"Error: the taxonomy cannot be read: terms.es.tsv:{line}: bad weight 'x.y': "
+                                    "not a number\n  correct it in classify/taxonomy/")
+    assert not (tmp_path / "d" / "catalog.sqlite").exists()
+    doctor = json.loads(run("doctor", "--format", "json", data=tmp_path / "d").output)
+    (finding,) = [c for c in doctor["checks"] if c["check"] == "taxonomy"]
+    assert not finding["ok"] and finding["message"] == f"terms.es.tsv:{line}: bad weight 'x.y': not a number"
+
+
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MISPA_DATA_DIR", str(tmp_path / "envdata"))
     result = CliRunner().invoke(cli, ["status"], catch_exceptions=False)
