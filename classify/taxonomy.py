@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.datafiles import DataFileError
+
 TAXONOMY_DIR = Path(__file__).parent / "taxonomy"
 PILLARS_FILE = "pillars.toml"
 TERMS_GLOB = "terms.*.tsv"
@@ -33,8 +35,10 @@ _AREA_CODE = re.compile(r"^[1-9]\.[1-9]$")
 _PILLAR_ID = re.compile(r"^[1-9]$")
 
 
-class TaxonomyError(Exception):
+class TaxonomyError(DataFileError):
     "The taxonomy files are malformed"
+
+    folder = "classify/taxonomy/ (see README.md there)"
 
 
 @dataclass(frozen=True, slots=True)

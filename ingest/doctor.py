@@ -127,6 +127,17 @@ def check_ingest_lock(data_dir: Path) -> Finding:
     return Finding("ingest lock", True, "no ingest running, none left unfinished")
 
 
+def check_data_files() -> Finding:
+    """Whether the data files of ingest/data/ read: a mistake there stops every ingest."""
+    from .datafiles import DataFileError, check
+
+    try:
+        check()
+    except DataFileError as exc:
+        return Finding("data files", False, str(exc), f"correct it in {exc.folder}")
+    return Finding("data files", True, "labels, headings, language markers and Member States read")
+
+
 def check_tools() -> list[Finding]:
     """System tools and Python packages the readers need, and Tesseract's language packs."""
     findings = []

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .datafiles import read_toml
 from .model import SectionKind
 from .text import fold, squash, strip_numbering
 
@@ -56,8 +56,7 @@ def _key(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _label_table(path: Path = DATA / "labels.toml") -> dict[str, str]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    data = read_toml(path, "fields")
     table: dict[str, str] = {}
     for field, langs in data["fields"].items():
         for variants in langs.values():
@@ -141,8 +140,7 @@ def _long_keys_by_length() -> dict[int, list[str]]:
 def _headings(path: Path = DATA / "headings.toml") -> dict[str, Any]:
     """headings.toml, read once: block, section and plan-title headings, annexes, the comments
     column and boilerplate."""
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+    return read_toml(path)
 
 
 @lru_cache(maxsize=1)

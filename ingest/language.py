@@ -8,10 +8,11 @@ languages. Returns None for text too short to tell.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+
+from .datafiles import read_toml
 
 LANGUAGES = ("es", "en", "pt", "fr")
 _WORD = re.compile(r"[a-zà-ÿœ']+")
@@ -20,8 +21,7 @@ _WORD = re.compile(r"[a-zà-ÿœ']+")
 @lru_cache(maxsize=1)
 def _tables(path: Path = Path(__file__).parent / "data" / "language.toml") -> tuple[
         dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    data = read_toml(path, "stopwords", "markers")
     stop = {lang: frozenset(words) for lang, words in data["stopwords"].items()}
     markers = {lang: tuple(m) for lang, m in data["markers"].items()}
     return stop, markers

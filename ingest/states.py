@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .datafiles import read_toml
 from .text import fold, squash
 
 
@@ -22,8 +22,7 @@ class MemberState:
 @lru_cache(maxsize=1)
 def member_states(path: Path = Path(__file__).parent / "data" / "member_states.toml") -> tuple[MemberState, ...]:
     """The 35 OAS Member States as listed in the data file."""
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    data = read_toml(path, "state")
     return tuple(MemberState(s["name"], s["iso"], tuple(s.get("variants", ())), tuple(s.get("domains", ())))
                  for s in data["state"])
 

@@ -36,15 +36,18 @@ class Context:
         return self._catalog
 
 
-class TaxonomyProblem(click.ClickException):
-    """A mistake in the taxonomy's files (classify/taxonomy/): nothing can be tagged until it is
-    corrected, so the command stops before it starts, with the file and line (exit status 2)."""
+class DataFileProblem(click.ClickException):
+    """A mistake in a data file staff edit (ingest/data/, classify/taxonomy/): nothing can be done
+    right until it is corrected, so the command stops, naming the file and line (exit status 2)."""
 
     exit_code = 2
 
+    def __init__(self, message: str, folder: str) -> None:
+        super().__init__(message)
+        self.folder = folder
+
     def format_message(self) -> str:
-        return (f"the taxonomy cannot be read: {self.message}\n"
-                "  correct it in classify/taxonomy/ (see README.md there); nothing was changed")
+        return f"a data file cannot be read: {self.message}\n  correct it in {self.folder}; nothing was changed"
 
 
 class _Commands(click.Group):
@@ -52,9 +55,9 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            taxonomy = sys.modules.get("classify.taxonomy")  # not loaded: the error is not one of its
-            if taxonomy is not None and isinstance(exc, taxonomy.TaxonomyError):
-                raise TaxonomyProblem(str(exc)) from exc
+            datafiles = sys.modules.get("ingest.datafiles")  # not loaded: the error is not one of its
+            if datafiles is not None and isinstance(exc, datafiles.DataFileError):
+                raise DataFileProblem(str(exc), exc.folder) from exc
             raise
 
 

@@ -87,12 +87,12 @@ def doctor(obj: Context, fmt: str) -> None:
 
         mispa doctor --format json
     """
-    from ingest.doctor import check_catalog, check_ingest_lock, check_tools
+    from ingest.doctor import check_catalog, check_data_files, check_ingest_lock, check_tools
 
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
                 check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding(),
-                _taxonomy_finding(), _pipelines_finding()]
+                check_data_files(), _taxonomy_finding(), _pipelines_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,

@@ -49,6 +49,9 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
 
     if not paths and not retry:
         raise click.UsageError("give files or folders to ingest (or --retry)")
+    from ingest.datafiles import check as check_data_files
+
+    check_data_files()  # a mistake there would fail every file of the batch: stop before it starts
     tagger = make_tagger()
     from .commands_admin import hold_ingest_lock
     lock = hold_ingest_lock(obj)  # one ingest at a time; a second one waits, saying so

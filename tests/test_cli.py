@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from search_cli.cli import cli
@@ -93,12 +94,38 @@ def test_a_malformed_taxonomy_stops_ingest_before_it_starts(tmp_path, monkeypatc
     monkeypatch.setattr(taxonomy, "TAXONOMY_DIR", broken)
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "ingest", str(CORPUS / "cri-2013-table.docx")])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert result.output.startswith(f"Error: the taxonomy cannot be read: terms.es.tsv:{line}: bad weight 'x.y': "
-                                    "not a number\n  correct it in classify/taxonomy/")
+    assert result.output == (f"Error: a data file cannot be read: terms.es.tsv:{line}: bad weight 'x.y': not a "
+                             "number\n  correct it in classify/taxonomy/ (see README.md there); nothing was changed\n")
     assert not (tmp_path / "d" / "catalog.sqlite").exists()
     doctor = json.loads(run("doctor", "--format", "json", data=tmp_path / "d").output)
     (finding,) = [c for c in doctor["checks"] if c["check"] == "taxonomy"]
     assert not finding["ok"] and finding["message"] == f"terms.es.tsv:{line}: bad weight 'x.y': not a number"
+
+
+def test_a_malformed_ingest_data_file_stops_ingest_before_it_starts(tmp_path, monkeypatch):
+    """The same for the files of ingest/data/: labels.toml with a broken table header."""
+    import ingest.labels
+    from ingest.datafiles import DATA_DIR, DataFileError, read_toml
+
+    broken = tmp_path / "labels.toml"
+    text = (DATA_DIR / "labels.toml").read_text(encoding="utf-8")
+    broken.write_text(text + "\n[[oops\n", encoding="utf-8")
+    line = len(text.splitlines()) + 2
+    real = ingest.labels._label_table
+    monkeypatch.setattr(ingest.labels, "_label_table", lambda: real.__wrapped__(broken))
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "ingest", str(CORPUS / "cri-2013-table.docx")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output == ("Error: a data file cannot be read: labels.toml: Expected ']]' at the end of an array "
+                             f"declaration (at line {line}, column 7)\n  correct it in ingest/data/; nothing was "
+                             "changed\n")
+    assert not (tmp_path / "d" / "catalog.sqlite").exists()
+    doctor = json.loads(run("doctor", "--format", "json", data=tmp_path / "d").output)
+    (finding,) = [c for c in doctor["checks"] if c["check"] == "data files"]
+    assert not finding["ok"] and finding["message"].startswith("labels.toml: Expected ']]'")
+
+    broken.write_text("[other]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"^labels.toml: no 'fields' at its top level$"):
+        read_toml(broken, "fields")
 
 
 def test_data_dir_from_environment(tmp_path, monkeypatch):
