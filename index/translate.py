@@ -10,7 +10,6 @@ concept before `violence` would. The glossary and the taxonomy load lazily, once
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import unicodedata
@@ -24,6 +23,7 @@ from whoosh import query
 
 from index.schema import LANGUAGES, all_stopwords
 from index.settings import DEFAULT_SETTINGS
+from ingest.datafiles import DataFileError
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +113,37 @@ class Dictionary:
         return [m for m in self.matches_at(words, 0) if m.length == len(words)] if words else []
 
 
-def load_glossary() -> list[Concept]:
-    """Rows of `index/data/glossary.tsv` (columns en, es, pt, fr; `|` separates variants)."""
-    text = resources.files("index").joinpath("data/glossary.tsv").read_text(encoding="utf-8")
-    rows = csv.DictReader(text.splitlines(), delimiter="\t")
-    return [
-        Concept("glossary", {lang: tuple(v.strip() for v in row[lang].split("|") if v.strip())
-                             for lang in LANGUAGES if row.get(lang)})
-        for row in rows
-    ]
+class GlossaryError(DataFileError):
+    """glossary.tsv is malformed (the message names the line)."""
+
+    folder = "index/data/"
+
+
+def load_glossary(text: str | None = None) -> list[Concept]:
+    """Rows of `index/data/glossary.tsv` (or ``text``): columns en, es, pt, fr separated by one tab,
+    `|` between variants. A row that is not four columns, or names a thing in fewer than two
+    languages (it would translate nothing), raises GlossaryError with its line."""
+    if text is None:
+        text = resources.files("index").joinpath("data/glossary.tsv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split("\t") if lines else []
+    if sorted(header) != sorted(LANGUAGES):
+        raise GlossaryError("glossary.tsv:1: the first line must name the four languages, en<TAB>es<TAB>pt<TAB>fr")
+    concepts = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise GlossaryError(f"glossary.tsv:{number}: {len(cells)} columns, expected {len(header)} "
+                                f"({', '.join(header)}) separated by one tab")
+        names = {lang: variants for lang, cell in zip(header, cells)
+                 if (variants := tuple(v.strip() for v in cell.split("|") if v.strip()))}
+        if len(names) < 2:
+            raise GlossaryError(f"glossary.tsv:{number}: names its thing in {len(names)} language(s); a row "
+                                "translates between at least two")
+        concepts.append(Concept("glossary", names))
+    return concepts
 
 
 # Stop words that turn a term into its opposite: "no violencia" (4.4) less its stop word is

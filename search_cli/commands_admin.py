@@ -92,7 +92,7 @@ def doctor(obj: Context, fmt: str) -> None:
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
                 check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding(),
-                check_data_files(), _taxonomy_finding(), _pipelines_finding()]
+                check_data_files(), _taxonomy_finding(), _glossary_finding(), _pipelines_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,
@@ -130,6 +130,18 @@ def _taxonomy_finding() -> Any:
         return Finding("taxonomy", False, str(exc), "correct that line in classify/taxonomy/ (see README.md there)")
     return Finding("taxonomy", True, f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in "
                    f"{', '.join(taxonomy.languages)}")
+
+
+def _glossary_finding() -> Any:
+    """Whether index/data/glossary.tsv reads: a mistake stops every translated search."""
+    from index.translate import GlossaryError, load_glossary
+    from ingest.doctor import Finding
+
+    try:
+        rows = load_glossary()
+    except GlossaryError as exc:
+        return Finding("glossary", False, str(exc), f"correct it in {exc.folder}")
+    return Finding("glossary", True, f"{len(rows)} rows")
 
 
 def _pipelines_finding() -> Any:

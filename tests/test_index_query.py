@@ -316,5 +316,20 @@ def test_glossary_has_four_languages_and_enough_rows() -> None:
     assert all(set(row.terms) == {"en", "es", "pt", "fr"} for row in rows)
 
 
+@pytest.mark.parametrize("text, message", [
+    ("en\tes\tpt\n", "glossary.tsv:1: the first line must name the four languages"),
+    ("en\tes\tpt\tfr\nviolence\tviolencia\n", "glossary.tsv:2: 2 columns, expected 4 (en, es, pt, fr) separated"),
+    ("en\tes\tpt\tfr\n\nbail\t\t\t\n", "glossary.tsv:3: names its thing in 1 language(s)"),
+])
+def test_a_malformed_glossary_row_is_named_by_its_line(text: str, message: str) -> None:
+    from index.translate import GlossaryError
+
+    with pytest.raises(GlossaryError) as caught:
+        load_glossary(text)
+    assert str(caught.value).startswith(message) and caught.value.folder == "index/data/"
+    assert [c.terms for c in load_glossary("fr\ten\tes\tpt\nvol\ttheft|larceny\trobo\t\n")] == [
+        {"fr": ("vol",), "en": ("theft", "larceny"), "es": ("robo",)}]  # the header says the columns' order
+
+
 def test_dictionary_is_loaded_once() -> None:
     assert default_dictionary() is default_dictionary()
