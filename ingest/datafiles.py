@@ -8,6 +8,7 @@ exit status 2) instead of failing every file of a batch.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,21 @@ def read_toml(path: Path, *tables: str) -> dict[str, Any]:
 
 
 def check() -> None:
-    """Read every data file of ingest/data/ (each once per process): raises DataFileError."""
-    from .labels import _headings, _label_table
+    """Read every data file of ingest/data/ (each once per process), and compile the patterns of
+    headings.toml: raises DataFileError."""
+    from .labels import _comment_columns, _heading_rules, _label_table, _patterns
     from .language import _tables
     from .states import member_states
 
     _label_table()
-    _headings()
+    try:
+        _heading_rules()
+        _patterns("annex")
+        _patterns("boilerplate")
+        _comment_columns()
+    except re.error as exc:
+        raise DataFileError(f"headings.toml: the pattern {exc.pattern!r} is not a regular expression: {exc}") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(f"headings.toml: {type(exc).__name__}: {exc}") from exc
     _tables()
     member_states()

@@ -140,7 +140,7 @@ def _long_keys_by_length() -> dict[int, list[str]]:
 def _headings(path: Path = DATA / "headings.toml") -> dict[str, Any]:
     """headings.toml, read once: block, section and plan-title headings, annexes, the comments
     column and boilerplate."""
-    return read_toml(path)
+    return read_toml(path, "block", "section", "plan_title", "annex", "comment_column", "boilerplate")
 
 
 @lru_cache(maxsize=1)

@@ -128,6 +128,22 @@ def test_a_malformed_ingest_data_file_stops_ingest_before_it_starts(tmp_path, mo
         read_toml(broken, "fields")
 
 
+def test_a_heading_pattern_that_is_not_a_regular_expression_is_named(monkeypatch):
+    import ingest.labels
+    from ingest.datafiles import DataFileError, check
+
+    headings = {**ingest.labels._headings(), "annex": {"patterns": ["^anexo\\b", "^(annex"]}}
+    monkeypatch.setattr(ingest.labels, "_headings", lambda: headings)
+    ingest.labels._patterns.cache_clear()
+    try:
+        with pytest.raises(DataFileError) as caught:
+            check()
+    finally:
+        ingest.labels._patterns.cache_clear()
+    assert str(caught.value) == ("headings.toml: the pattern '^(annex' is not a regular expression: missing ), "
+                                 "unterminated subpattern at position 1")
+
+
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MISPA_DATA_DIR", str(tmp_path / "envdata"))
     result = CliRunner().invoke(cli, ["status"], catch_exceptions=False)
