@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,15 +128,23 @@ def check_ingest_lock(data_dir: Path) -> Finding:
     return Finding("ingest lock", True, "no ingest running, none left unfinished")
 
 
-def check_data_files() -> Finding:
-    """Whether the data files of ingest/data/ read: a mistake there stops every ingest."""
-    from .datafiles import DataFileError, check
+def check_data_file(check: str, read: Callable[[], str]) -> Finding:
+    """Whether ``read`` reads the data files it reads: it returns what it found, or raises
+    DataFileError naming the file and line of a mistake (which stops the commands that need them)."""
+    from .datafiles import DataFileError
 
     try:
-        check()
+        return Finding(check, True, read())
     except DataFileError as exc:
-        return Finding("data files", False, str(exc), f"correct it in {exc.folder}")
-    return Finding("data files", True, "labels, headings, language markers and Member States read")
+        return Finding(check, False, str(exc), f"correct it in {exc.folder}")
+
+
+def read_data_files() -> str:
+    """check_data_file's reader for the data files of ingest/data/."""
+    from .datafiles import check
+
+    check()
+    return "labels, headings, language markers and Member States read"
 
 
 def check_tools() -> list[Finding]:

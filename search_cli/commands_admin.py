@@ -87,12 +87,13 @@ def doctor(obj: Context, fmt: str) -> None:
 
         mispa doctor --format json
     """
-    from ingest.doctor import check_catalog, check_data_files, check_ingest_lock, check_tools
+    from ingest.doctor import check_catalog, check_data_file, check_ingest_lock, check_tools, read_data_files
 
     settings = obj.settings
     findings = [*check_catalog(settings.catalog_path), *_index_findings(settings),
                 check_ingest_lock(settings.data_dir), *check_tools(), _tagger_finding(),
-                check_data_files(), _taxonomy_finding(), _glossary_finding(), _pipelines_finding()]
+                check_data_file("data files", read_data_files), check_data_file("taxonomy", _read_taxonomy),
+                check_data_file("glossary", _read_glossary), _pipelines_finding()]
     problems = [f for f in findings if not f.ok]
     if fmt == "json":
         click.echo(to_json({"data_dir": str(settings.data_dir), "ok": not problems,
@@ -119,29 +120,19 @@ def _tagger_finding() -> Any:
                    "rebuilds it" if stale else "")
 
 
-def _taxonomy_finding() -> Any:
-    """Whether the taxonomy's files read (classify/taxonomy/): a mistake stops every tagging."""
-    from classify.taxonomy import TaxonomyError, load_taxonomy
-    from ingest.doctor import Finding
+def _read_taxonomy() -> str:
+    """The taxonomy's counts (classify/taxonomy/); a mistake there stops every tagging."""
+    from classify.taxonomy import load_taxonomy
 
-    try:
-        taxonomy = load_taxonomy()
-    except TaxonomyError as exc:
-        return Finding("taxonomy", False, str(exc), "correct that line in classify/taxonomy/ (see README.md there)")
-    return Finding("taxonomy", True, f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in "
-                   f"{', '.join(taxonomy.languages)}")
+    taxonomy = load_taxonomy()
+    return f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in {', '.join(taxonomy.languages)}"
 
 
-def _glossary_finding() -> Any:
-    """Whether index/data/glossary.tsv reads: a mistake stops every translated search."""
-    from index.translate import GlossaryError, load_glossary
-    from ingest.doctor import Finding
+def _read_glossary() -> str:
+    """The glossary's rows (index/data/glossary.tsv); a mistake there stops every translated search."""
+    from index.translate import load_glossary
 
-    try:
-        rows = load_glossary()
-    except GlossaryError as exc:
-        return Finding("glossary", False, str(exc), f"correct it in {exc.folder}")
-    return Finding("glossary", True, f"{len(rows)} rows")
+    return f"{len(load_glossary())} rows"
 
 
 def _pipelines_finding() -> Any:
