@@ -87,7 +87,8 @@ def main() -> None:
     times = [[seconds(side) for side in sides] for _ in range(args.repeat)]
     n = len(items)
     print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max); tagger {hits.status()}")
-    trained = [f"{lang}: {c.reason}" for lang in ("es", "en", "pt", "fr") if (c := pipelines.choose(lang)).nlp]
+    trained = [f"{lang}: {c.reason}" for lang in ("es", "en", "pt", "fr")
+               if (c := pipelines.choose(lang)).nlp]
     if trained:  # the tagger runs the whole pipeline; the tokenizer's side is still make_doc alone
         print("  " + "; ".join(trained))
     print(f"  spaCy tokenizer alone : {spread([n / t[0] for t in times], 0)} sections/s")

@@ -150,7 +150,8 @@ class Matcher:
         docs = {key: self.pattern(term) for key, term in acronyms.items()}
         words = {token.orth_ for doc in docs.values() for token in doc}
         rules = self.nlp.tokenizer.rules or {}
-        if not acronyms or self.trained or any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule):
+        exceptions = any(t[ORTH] in words and NORM in t for rule in rules.values() for t in rule)
+        if not acronyms or self.trained or exceptions:
             return None
         hints: dict[int, _Hint] = {}
         for key, doc in docs.items():

@@ -1,9 +1,9 @@
 """Which spaCy pipeline reads each language's text for the tagger.
 
 By default ``spacy.blank(lang)``, with the lookup lemmas of ``spacy-lookups-data``: nothing to
-download, and fast. A trained pipeline gives better lemmas (it tells "policía" the noun from
-"policial" the adjective's forms by context) at a tenth of the speed. One is used for a language
-only when ``pipelines.toml`` in the taxonomy folder names it and it is installed: a package
+download, and fast. A trained pipeline can give better lemmas (it reads each word in its sentence,
+where the lookup table knows one lemma per spelling), but runs a tagger over every word. One is used
+for a language only when ``pipelines.toml`` in the taxonomy folder names it and it is installed: a package
 (``es_core_news_md``, installed with pip into mispa's environment) or a folder saved with
 ``nlp.to_disk``. When the one named is missing or cannot be loaded, the blank one is used and
 ``mispa doctor`` reports why; mispa never downloads one.
@@ -63,7 +63,8 @@ def configured(directory: Path | None = None) -> dict[str, str]:
             raise TaxonomyError(f"{PIPELINES_FILE}: {lang!r} is not one of the taxonomy's languages "
                                 f"({', '.join(known)})")
         if not isinstance(name, str) or not name.strip():
-            raise TaxonomyError(f"{PIPELINES_FILE}: {lang} = {name!r} is not the name or folder of a pipeline")
+            raise TaxonomyError(f"{PIPELINES_FILE}: {lang} = {name!r} is not the name or folder of a "
+                                "pipeline")
     return {lang: name.strip() for lang, name in table.items()}
 
 
@@ -77,7 +78,8 @@ def choose(lang: str, directory: Path | None = None) -> Choice:
     if nlp is None:
         return Choice(lang, name, None, f"blank + lookup lemmas: {problem}")
     meta = nlp.meta
-    return Choice(lang, name, nlp, f"trained pipeline {meta.get('name', name)} {meta.get('version', '')}".rstrip())
+    label = f"{meta.get('name', name)} {meta.get('version', '')}".rstrip()
+    return Choice(lang, name, nlp, f"trained pipeline {label}")
 
 
 def _load(lang: str, name: str) -> tuple[Any | None, str]:
@@ -89,7 +91,7 @@ def _load(lang: str, name: str) -> tuple[Any | None, str]:
         return None, f"{name} is not installed (pip install it into mispa's environment)"
     try:
         nlp = spacy.load(folder if folder.is_dir() else name)
-    except Exception as exc:  # noqa: BLE001 - anything a third-party pipeline raises: report it, use the blank one
+    except Exception as exc:  # noqa: BLE001 - whatever a third-party pipeline raises: report, use the blank
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, f"{name} cannot be loaded: {first}"
     if nlp.lang != lang:

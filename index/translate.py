@@ -128,7 +128,8 @@ def load_glossary(text: str | None = None) -> list[Concept]:
     lines = text.splitlines()
     header = lines[0].split("\t") if lines else []
     if sorted(header) != sorted(LANGUAGES):
-        raise GlossaryError("glossary.tsv:1: the first line must name the four languages, en<TAB>es<TAB>pt<TAB>fr")
+        raise GlossaryError("glossary.tsv:1: the first line must name the four languages, "
+                            "en<TAB>es<TAB>pt<TAB>fr")
     concepts = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -314,7 +315,9 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None,
         return _expand_run([q], d, w, True, named)[0]
     if isinstance(q, query.Phrase) and q.fieldname == DEFAULT_FIELD:
         matches = d.exact(content_words(" ".join(q.words)))
-        return Alternatives([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)]) if matches else q
+        if not matches:
+            return q
+        return Alternatives([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)])
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):

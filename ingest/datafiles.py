@@ -51,7 +51,8 @@ def check() -> None:
         _patterns("boilerplate")
         _comment_columns()
     except re.error as exc:
-        raise DataFileError(f"headings.toml: the pattern {exc.pattern!r} is not a regular expression: {exc}") from exc
+        raise DataFileError(f"headings.toml: the pattern {exc.pattern!r} is not a regular expression: "
+                            f"{exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise DataFileError(f"headings.toml: {type(exc).__name__}: {exc}") from exc
     _tables()

@@ -47,7 +47,8 @@ class DataFileProblem(click.ClickException):
         self.folder = folder
 
     def format_message(self) -> str:
-        return f"a data file cannot be read: {self.message}\n  correct it in {self.folder}; nothing was changed"
+        return (f"a data file cannot be read: {self.message}\n"
+                f"  correct it in {self.folder}; nothing was changed")
 
 
 class _Commands(click.Group):

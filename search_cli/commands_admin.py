@@ -125,7 +125,8 @@ def _read_taxonomy() -> str:
     from classify.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    return f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in {', '.join(taxonomy.languages)}"
+    languages = ", ".join(taxonomy.languages)
+    return f"{len(taxonomy.areas)} thematic areas, {len(taxonomy.terms)} terms in {languages}"
 
 
 def _read_glossary() -> str:
@@ -142,7 +143,8 @@ def _pipelines_finding() -> Any:
     from classify.taxonomy import TaxonomyError
     from ingest.doctor import Finding
 
-    fix = "install it into mispa's virtual environment, or remove its line from classify/taxonomy/pipelines.toml"
+    fix = ("install it into mispa's virtual environment, or remove its line from "
+           "classify/taxonomy/pipelines.toml")
     try:
         names = pipelines.configured()
     except TaxonomyError as exc:

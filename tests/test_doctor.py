@@ -64,7 +64,8 @@ def test_a_healthy_data_directory_passes(healthy, tools):
     code, checks = doctor(healthy)
     assert code == 0 and problems(checks) == {}
     assert {"catalog integrity", "schema version", "index in step", "ingest lock", "tool soffice",
-            "tool tesseract", "tool pdftoppm", "tool qpdf", "data files", "taxonomy", "glossary", "spaCy pipelines"} <= checks.keys()
+            "tool tesseract", "tool pdftoppm", "tool qpdf", "data files", "taxonomy", "glossary",
+            "spaCy pipelines"} <= checks.keys()
     assert checks["taxonomy"]["message"].startswith("22 thematic areas, ")
     code, out = run(healthy, "doctor")
     assert code == 0 and "no problems found" in out
