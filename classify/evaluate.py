@@ -83,9 +83,32 @@ def norm_title(text: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
+class GoldError(ValueError):
+    """A gold file's line is not a gold section (the message names the line)."""
+
+
+GOLD_KEYS = ("member_state", "kind", "title", "pillars", "themes")
+
+
 def load_gold(path: Path, split: str | None = None) -> list[dict[str, Any]]:
-    """Gold sections (plans excluded: they carry no pillar labels), optionally one split only."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Gold sections (plans excluded: they carry no pillar labels), optionally one split only.
+
+    Each line is a JSON object with at least ``GOLD_KEYS`` (pillars as numbers, themes as codes);
+    one that is not raises GoldError naming the file and line."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldError(f"{path.name}:{number}: not JSON ({exc.msg} at column {exc.colno})") from None
+        missing = [k for k in GOLD_KEYS if k not in row] if isinstance(row, dict) else list(GOLD_KEYS)
+        if missing:
+            raise GoldError(f"{path.name}:{number}: a gold section needs {', '.join(missing)}")
+        if not isinstance(row["pillars"], list) or not isinstance(row["themes"], list):
+            raise GoldError(f"{path.name}:{number}: pillars and themes are lists ([2, 4], [\"2.4\"])")
+        rows.append(row)
     return [r for r in rows if r["kind"] != "plan" and (split in (None, "all") or r.get("split") == split)]
 
 

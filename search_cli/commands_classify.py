@@ -57,7 +57,7 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         mispa eval corpus/gold.jsonl --file gtm-2021 --file pan-2019   # a new batch, before tuning on it
         mispa eval --reviewed
     """
-    from classify.evaluate import evaluate, load_gold, match_gold
+    from classify.evaluate import GoldError, evaluate, load_gold, match_gold
     from classify.tagging import classify_row
 
     if (gold is None) == (not reviewed):
@@ -68,8 +68,12 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         from classify.review import reviewed_pairs
         pairs, missing = reviewed_pairs(obj.catalog)
     else:
-        wanted = [g for g in load_gold(gold, split)
-                  if not files or any(f in g["file"] or f in g.get("source", "") for f in files)]
+        try:
+            gold_sections = load_gold(gold, split)
+        except GoldError as exc:
+            raise click.BadParameter(str(exc), param_hint="GOLD") from exc
+        wanted = [g for g in gold_sections
+                  if not files or any(f in g.get("file", "") or f in g.get("source", "") for f in files)]
         if files and not wanted:
             raise click.UsageError(f"no gold section of a file named like {', '.join(files)}")
         pairs, missing = match_gold(wanted, obj.catalog.iter_sections())

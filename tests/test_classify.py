@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from classify.engine import SectionInput, classify
 
 
@@ -210,6 +212,29 @@ def test_eval_of_some_files_only(corpus_catalog):
     assert inbox["matched"] == 4
     none = run("--file", "no-such-reply")
     assert none.exit_code == 2 and "no gold section" in none.output
+
+
+@pytest.mark.parametrize("lines, message", [
+    ('{"member_state": "Chile", "kind": "program", "title": "x", "pillars": [2], "themes": []}\n{"title": "y"',
+     "gold.jsonl:2: not JSON (Expecting ',' delimiter at column 14)"),
+    ('{"title": "y", "kind": "program"}', "gold.jsonl:1: a gold section needs member_state, pillars, themes"),
+    ('{"member_state": "Chile", "kind": "program", "title": "x", "pillars": 2, "themes": []}',
+     "gold.jsonl:1: pillars and themes are lists"),
+])
+def test_a_malformed_gold_file_is_named_by_its_line_and_eval_exits_2(tmp_path, lines, message):
+    from click.testing import CliRunner
+
+    from classify.evaluate import GoldError, load_gold
+    from search_cli.cli import cli
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(lines + "\n", encoding="utf-8")
+    with pytest.raises(GoldError) as caught:
+        load_gold(gold)
+    assert str(caught.value).startswith(message)
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "eval", str(gold)])
+    assert result.exit_code == 2 and f"Invalid value for GOLD: {message}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_eval_counts_true_and_false_positives_and_misses():
