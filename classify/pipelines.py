@@ -82,12 +82,25 @@ def choose(lang: str, directory: Path | None = None) -> Choice:
     return Choice(lang, name, nlp, f"trained pipeline {label}")
 
 
+def missing(directory: Path | None = None) -> list[str]:
+    """What pipelines.toml names that is not installed, one line each ("es: es_core_news_md ..."),
+    found without loading any pipeline (the blank one reads those languages)."""
+    return [f"{lang}: {name} is not installed; the blank pipeline reads {lang} (see mispa doctor)"
+            for lang, name in configured(directory).items() if not _installed(name)]
+
+
+def _installed(name: str) -> bool:
+    import spacy
+
+    return Path(name).expanduser().is_dir() or spacy.util.is_package(name)
+
+
 def _load(lang: str, name: str) -> tuple[Any | None, str]:
     """The pipeline ``name`` with only its lemma components running, or None and why not."""
     import spacy
 
     folder = Path(name).expanduser()
-    if not (folder.is_dir() or spacy.util.is_package(name)):
+    if not _installed(name):
         return None, f"{name} is not installed (pip install it into mispa's environment)"
     try:
         nlp = spacy.load(folder if folder.is_dir() else name)

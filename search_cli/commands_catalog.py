@@ -52,7 +52,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
     from ingest.datafiles import check as check_data_files
 
     check_data_files()  # a mistake there would fail every file of the batch: stop before it starts
-    tagger = make_tagger()
+    tagger = make_tagger(warn=lambda line: click.echo(f"warning: {line}", err=True))
     from .commands_admin import hold_ingest_lock
     lock = hold_ingest_lock(obj)  # one ingest at a time; a second one waits, saying so
     from ingest.workers import default_workers

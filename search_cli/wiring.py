@@ -8,15 +8,17 @@ from typing import Any, Callable, Iterable
 from .records import index_record
 
 
-def make_tagger() -> Callable[[Any], tuple[list[Any], str]]:
+def make_tagger(warn: Callable[[str], None] = lambda line: None) -> Callable[[Any], tuple[list[Any], str]]:
     """The ingest pipeline's tagger, once the taxonomy and pipelines.toml are read: a mistake in
-    them (TaxonomyError) stops the batch before it starts instead of failing every file."""
+    them (TaxonomyError) stops the batch before it starts instead of failing every file. A
+    configured spaCy pipeline that is not installed is told to ``warn`` (the blank one tags)."""
     from classify import pipelines
     from classify.tagging import tag_section
     from classify.taxonomy import load_taxonomy
 
     load_taxonomy()
-    pipelines.configured()
+    for line in pipelines.missing():
+        warn(line)
     return tag_section
 
 

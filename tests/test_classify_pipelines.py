@@ -100,6 +100,9 @@ def test_a_configured_pipeline_that_cannot_be_used_leaves_the_blank_one_and_says
     assert not pt.ok and "a pipeline for 'es', not 'pt'" in pt.reason
     assert not fr.ok and "is not installed" in fr.reason
     assert not matcher_for("es", folder).trained
+    assert pipelines.missing(folder) == [
+        "es: es_core_news_zz is not installed; the blank pipeline reads es (see mispa doctor)",
+        f"fr: {tmp_path / 'nowhere'} is not installed; the blank pipeline reads fr (see mispa doctor)"]
     plain = dict(title="Programa municipal", fields={"description": "Apoyo a familias que sufren violencia "
                                                                     "doméstica; capacitación policial."})
     assert tagged("es", folder, plain).tags == tagged("es", None, plain).tags  # as without it

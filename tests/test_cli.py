@@ -144,6 +144,16 @@ def test_a_heading_pattern_that_is_not_a_regular_expression_is_named(monkeypatch
                                  "unterminated subpattern at position 1")
 
 
+def test_ingest_warns_when_a_configured_spacy_pipeline_is_not_installed(tmp_path, monkeypatch):
+    from classify import pipelines
+
+    monkeypatch.setattr(pipelines, "configured", lambda directory=None: {"es": "es_core_news_zz"})
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "ingest", str(CORPUS / "cri-2013-table.docx")])
+    assert result.exit_code == 0  # the blank pipeline tags meanwhile
+    assert ("warning: es: es_core_news_zz is not installed; the blank pipeline reads es (see mispa doctor)"
+            in result.stderr)
+
+
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MISPA_DATA_DIR", str(tmp_path / "envdata"))
     result = CliRunner().invoke(cli, ["status"], catch_exceptions=False)
