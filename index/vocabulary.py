@@ -97,11 +97,10 @@ def digest() -> str:
     """SHA-256 of what the vocabulary derives from: every file of the taxonomy directory, the
     glossary, this package's code that derives it, and the Whoosh and Python versions."""
     import whoosh
+    from classify.taxonomy import TAXONOMY_DIR
 
-    # classify.taxonomy.TAXONOMY_DIR, found without importing that module (~10 ms of a cold search)
-    taxonomy_dir = Path(str(resources.files("classify").joinpath("taxonomy")))
     sha = hashlib.sha256(f"{whoosh.versionstring()} {sys.version}".encode())
-    files = sorted(p for p in taxonomy_dir.iterdir() if p.is_file())
+    files = sorted(p for p in Path(TAXONOMY_DIR).iterdir() if p.is_file())
     files += [Path(str(resources.files("index").joinpath("data/glossary.tsv")))]
     files += [Path(__file__).with_name(name) for name in _CODE]
     for path in files:
