@@ -115,6 +115,18 @@ def test_unreadable_query_is_a_400_with_the_reason(client):
     assert 'role="alert"' in html
 
 
+def test_a_data_file_that_does_not_read_is_a_503_naming_it(client, monkeypatch):
+    import index
+    from index.translate import GlossaryError
+
+    def broken(*args, **kwargs):
+        raise GlossaryError("glossary.tsv:408: 2 columns, expected 4 (en, es, pt, fr) separated by one tab")
+
+    monkeypatch.setattr(index, "search", broken)
+    html = page(client, "/?q=violencia", status=503)
+    assert "glossary.tsv:408: 2 columns" in html and "index/data/" in html
+
+
 def test_section_page_shows_fields_in_order_tags_evidence_provenance_similar(client, data_dir):
     with Catalog(data_dir / "catalog.sqlite") as catalog:
         row = next(r for r in catalog.iter_sections() if len(r["fields"]) >= 3

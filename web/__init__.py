@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ingest.catalog import Catalog
+from ingest.datafiles import DataFileError
 from ingest.settings import Settings
 
 from . import auth, i18n, labels
@@ -70,12 +71,19 @@ def _register_views(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_error_handler(RequestEntityTooLarge, views_upload.too_large)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DataFileError, _data_file_error)
 
 
 def _secure_headers(response: ResponseReturnValue) -> ResponseReturnValue:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)  # type: ignore[union-attr]
     return response
+
+
+def _data_file_error(error: DataFileError) -> ResponseReturnValue:
+    """A data file staff edit does not read (a term file, the glossary): say which and where, not 500."""
+    message = i18n.gettext("error.data_file", reason=str(error), folder=error.folder)
+    return render_template("error.html", code=503, message=message), 503
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:
