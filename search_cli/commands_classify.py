@@ -57,7 +57,9 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         mispa eval corpus/gold.jsonl --file gtm-2021 --file pan-2019   # a new batch, before tuning on it
         mispa eval --reviewed
     """
+    from classify import pipelines
     from classify.evaluate import GoldError, evaluate, load_gold, match_gold
+    from classify.taxonomy import load_taxonomy
     from classify.tagging import classify_row
 
     if (gold is None) == (not reviewed):
@@ -84,8 +86,10 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
 
     ev = evaluate(pairs, predict)
     ev.unmatched = missing
+    # which spaCy pipeline read each language (classify/taxonomy/pipelines.toml): part of what was measured
+    readers = {lang: pipelines.choose(lang).reason for lang in load_taxonomy().languages}
     if fmt == "json":
-        click.echo(to_json(ev.to_dict()))
+        click.echo(to_json({**ev.to_dict(), "pipelines": readers}))
     else:
         rows = [(f"pillar {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
                 for k, s in ev.pillars.items()]
@@ -104,6 +108,9 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         what, gone = ("reviewed", "left out") if reviewed else ("gold", "not in catalog")
         click.echo(f"matched {ev.matched} {what} sections; {len(missing)} {gone}; "
                    f"{len(ev.errors)} tagged differently")
+        configured = pipelines.configured()
+        click.echo("spaCy: " + ("; ".join(f"{lang} {readers[lang]}" for lang in sorted(configured))
+                                or "blank + lookup lemmas for every language"))
         for e in ev.errors:
             click.echo(f"  {e['member_state']}: {e['title'][:60]}: pillars {e['pillars']} (gold {e['gold_pillars']}),"
                        f" themes {e['themes']} (gold {e['gold_themes']})")

@@ -204,6 +204,9 @@ def test_eval_of_some_files_only(corpus_catalog):
 
     one = run("--file", "jam-2020", "--format", "json")
     assert one.exit_code == 0 and json.loads(one.output)["matched"] == 4  # that reply's 4 sections
+    assert json.loads(one.output)["pipelines"] == {  # what read the texts is part of the figures
+        lang: "blank + lookup lemmas (no trained pipeline configured)" for lang in ("en", "es", "pt", "fr")}
+    assert "\nspaCy: blank + lookup lemmas for every language\n" in run("--file", "jam-2020").output
     two = json.loads(run("--file", "jam-2020", "--file", "guy-2021", "--format", "json").output)
     assert two["matched"] == 4 + 3
     assert "micro F1, 95% interval over 1,000 resamples of the 2 replies: pillar " in \
