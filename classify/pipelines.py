@@ -42,16 +42,22 @@ class Choice:
 
 
 def configured(directory: Path | None = None) -> dict[str, str]:
-    """The pipelines ``pipelines.toml`` names, by language (none when the file is absent).
+    """The pipelines ``pipelines.toml`` names, by language (none when the file is absent), read
+    once per process like the rest of the taxonomy folder.
 
     A file that is not valid TOML, or whose ``[pipelines]`` table holds anything but
     ``lang = "name or folder"``, raises ``TaxonomyError`` naming the file (and the line, for TOML).
     """
-    path = Path(directory or TAXONOMY_DIR).resolve() / PIPELINES_FILE
+    return dict(_configured(Path(directory or TAXONOMY_DIR).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _configured(directory: Path) -> tuple[tuple[str, str], ...]:
+    path = directory / PIPELINES_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return ()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TaxonomyError(f"{PIPELINES_FILE}: {exc}") from exc
     table = data.get("pipelines", {})
@@ -65,7 +71,7 @@ def configured(directory: Path | None = None) -> dict[str, str]:
         if not isinstance(name, str) or not name.strip():
             raise TaxonomyError(f"{PIPELINES_FILE}: {lang} = {name!r} is not the name or folder of a "
                                 "pipeline")
-    return {lang: name.strip() for lang, name in table.items()}
+    return tuple((lang, name.strip()) for lang, name in table.items())
 
 
 @lru_cache(maxsize=8)

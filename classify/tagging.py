@@ -9,10 +9,13 @@ from ingest.model import Section, Tag
 from .engine import Classification, SectionInput, classify
 
 
+_NOT_CONTENT = ("member_state", "name")  # fields that identify a section rather than describe it
+
+
 def input_from(title: str, fields: Mapping[str, str], text: str, language: str | None,
                declared: str) -> SectionInput:
     """A narrative section (no content fields) is read as its whole text under the title."""
-    content = {k: v for k, v in fields.items() if k not in ("member_state", "name")}
+    content = {k: v for k, v in fields.items() if k not in _NOT_CONTENT}
     return SectionInput(title=title, fields=content, language=language, declared_pillar=declared,
                         body=narrative_body(title, fields, text))
 
@@ -21,7 +24,7 @@ def narrative_body(title: str, fields: Mapping[str, str], text: str) -> str:
     """The text of a section written as prose, without questionnaire fields, as the tagger reads
     it (the evidence found in field "body" has its offsets in this text): its whole text less the
     title. Empty for a section with fields."""
-    if any(k not in ("member_state", "name") for k in fields):
+    if any(k not in _NOT_CONTENT for k in fields):
         return ""
     return text[len(title):].lstrip() if text.startswith(title) else text
 

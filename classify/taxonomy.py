@@ -129,22 +129,20 @@ def load_taxonomy(directory: Path | None = None) -> Taxonomy:
     return _load_cached(Path(directory or TAXONOMY_DIR).resolve())
 
 
-@functools.lru_cache(maxsize=8)
 def area_codes(directory: Path | None = None) -> tuple[str, ...]:
     """The area codes of ``pillars.toml`` alone, in questionnaire order, without reading the term
     files (a search checking ``--theme`` needs no more)."""
-    return tuple(_read_pillars(Path(directory or TAXONOMY_DIR).resolve() / PILLARS_FILE)[2])
+    return tuple(_pillars_file(Path(directory or TAXONOMY_DIR).resolve())[2])
 
 
-@functools.lru_cache(maxsize=8)
 def languages(directory: Path | None = None) -> tuple[str, ...]:
     """The languages of ``pillars.toml`` alone, without reading the term files."""
-    return _read_pillars(Path(directory or TAXONOMY_DIR).resolve() / PILLARS_FILE)[0]
+    return _pillars_file(Path(directory or TAXONOMY_DIR).resolve())[0]
 
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(directory: Path) -> Taxonomy:
-    languages, pillars, areas = _read_pillars(directory / PILLARS_FILE)
+    languages, pillars, areas = _pillars_file(directory)
     terms: list[Term] = []
     for path in sorted(directory.glob(TERMS_GLOB)):
         terms.extend(_read_terms(path, languages, pillars, areas))
@@ -152,6 +150,13 @@ def _load_cached(directory: Path) -> Taxonomy:
 
 
 # --------------------------------------------------------------------------- pillars.toml
+
+
+@functools.lru_cache(maxsize=8)
+def _pillars_file(directory: Path) -> tuple[tuple[str, ...], dict[int, Pillar], dict[str, Area]]:
+    """``pillars.toml`` of the (resolved) ``directory``, read once per process: the taxonomy, the
+    area codes and the languages all come from this one reading. Treat it as read-only."""
+    return _read_pillars(directory / PILLARS_FILE)
 
 
 def _read_pillars(path: Path) -> tuple[tuple[str, ...], dict[int, Pillar], dict[str, Area]]:

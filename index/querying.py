@@ -26,7 +26,7 @@ from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, OrGroup, QueryPars
 from index.errors import QuerySyntaxError
 from index.schema import _WORDS, FACET_FIELDS, all_stopwords
 from index.settings import IndexSettings
-from index.translate import DEFAULT_FIELD, Alternatives, fold
+from index.translate import DEFAULT_FIELD, fold, typed_side_by_side
 
 ALIASES = {"pillars": ["pillar"], "themes": ["theme"], "member_state": ["country"],
            "language": ["lang"], DEFAULT_FIELD: ["all"]}
@@ -67,7 +67,7 @@ def side_by_side(q: query.Query) -> query.Or | None:
     one word, also with its translations (a translate.Alternatives is one group, not several)."""
     while isinstance(q, (query.And, query.AndNot, query.AndMaybe)):
         q = q.subqueries[0] if isinstance(q, query.And) else q.a
-    return q if isinstance(q, query.Or) and not isinstance(q, Alternatives) else None
+    return q if typed_side_by_side(q) else None
 
 
 class _SideBySide(OrGroup):

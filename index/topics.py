@@ -30,7 +30,7 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, Alternatives, content_words, negated, word_keys
+from index.translate import DEFAULT_FIELD, content_words, search_terms, typed_side_by_side, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -57,10 +57,10 @@ def _analyzer(lang: str) -> Any:
 
 
 def phrases_of(taxonomy: Any) -> list[Phrase]:
-    """Every area's names and strong terms, as stem sets in their own language (not the terms
-    with a negation: less its stop word, "no violencia" would be "violencia")."""
-    terms = [_phrase(str(term.area), term.lang, term.text) for term in taxonomy.terms
-             if not term.weak and "." in str(term.area) and term.lang in LANGUAGES and not negated(term.text)]
+    """Every area's names and ``search_terms`` (not a term with a negation: less its stop word,
+    "no violencia" would be "violencia"), as stem sets in their own language."""
+    terms = [_phrase(str(term.area), term.lang, term.text) for term in search_terms(taxonomy)
+             if "." in str(term.area)]
     return [*_name_phrases(taxonomy), *(p for p in terms if p.stems)]
 
 
@@ -146,7 +146,7 @@ def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost:
         return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost), *q.subqueries[1:]],
                          boost=q.boost)
     terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
-    if isinstance(q, query.Or) and not isinstance(q, Alternatives):  # words typed side by side
+    if typed_side_by_side(q):
         found = query.Or([*q.subqueries, *terms], boost=q.boost)
     else:
         found = query.Or([q, *terms])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -157,13 +157,16 @@ def negated(text: str) -> bool:
     return any(fold(w) in NEGATIONS for w in _WORD.findall(text))
 
 
+def search_terms(taxonomy: Any) -> Iterator[Any]:
+    """The taxonomy's terms that search reads (its dictionary here, the topic finder in topics.py):
+    the strong (not weak) ones of the four languages, not those with a negation (see NEGATIONS)."""
+    return (t for t in taxonomy.terms if not t.weak and t.lang in LANGUAGES and not negated(t.text))
+
+
 def taxonomy_concepts(taxonomy: Any) -> list[Concept]:
-    """One concept per taxonomy area: its strong (not weak) terms, heaviest first; not the terms
-    with a negation (see NEGATIONS)."""
+    """One concept per taxonomy area: its ``search_terms``, heaviest first."""
     by_area: dict[str, dict[str, list[tuple[float, str]]]] = {}
-    for term in taxonomy.terms:
-        if term.weak or term.lang not in LANGUAGES or negated(term.text):
-            continue
+    for term in search_terms(taxonomy):
         by_area.setdefault(str(term.area), {}).setdefault(term.lang, []).append(
             (-float(term.weight), term.text))
     # A stable sort on weight alone keeps the file's order among equal weights.
@@ -255,6 +258,11 @@ class Alternatives(query.Or):
     word is its group alone, whose alternatives must not be counted as words: "violencia" would
     have ranked a section matching "violence" in both its English and French alternatives
     (title words are shared) twice as high as one saying "violencia"."""
+
+
+def typed_side_by_side(q: query.Query) -> bool:
+    """Whether ``q`` is the OR of the groups typed side by side, not one group's Alternatives."""
+    return isinstance(q, query.Or) and not isinstance(q, Alternatives)
 
 
 @dataclass(frozen=True, slots=True)

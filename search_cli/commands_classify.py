@@ -59,7 +59,7 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
     """
     from classify import pipelines
     from classify.evaluate import GoldError, evaluate, load_gold, match_gold
-    from classify.taxonomy import load_taxonomy
+    from classify.taxonomy import languages
     from classify.tagging import classify_row
 
     if (gold is None) == (not reviewed):
@@ -87,9 +87,9 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
     ev = evaluate(pairs, predict)
     ev.unmatched = missing
     # which spaCy pipeline read each language (classify/taxonomy/pipelines.toml): part of what was measured
-    readers = {lang: pipelines.choose(lang).reason for lang in load_taxonomy().languages}
+    choices = [pipelines.choose(lang) for lang in languages()]
     if fmt == "json":
-        click.echo(to_json({**ev.to_dict(), "pipelines": readers}))
+        click.echo(to_json({**ev.to_dict(), "pipelines": {c.lang: c.reason for c in choices}}))
     else:
         rows = [(f"pillar {k}", f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", s.support)
                 for k, s in ev.pillars.items()]
@@ -108,9 +108,9 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
         what, gone = ("reviewed", "left out") if reviewed else ("gold", "not in catalog")
         click.echo(f"matched {ev.matched} {what} sections; {len(missing)} {gone}; "
                    f"{len(ev.errors)} tagged differently")
-        configured = pipelines.configured()
-        click.echo("spaCy: " + ("; ".join(f"{lang} {readers[lang]}" for lang in sorted(configured))
-                                or "blank + lookup lemmas for every language"))
+        configured = "; ".join(f"{c.lang} {c.reason}" for c in sorted(choices, key=lambda c: c.lang)
+                               if c.configured)
+        click.echo(f"spaCy: {configured or 'blank + lookup lemmas for every language'}")
         for e in ev.errors:
             click.echo(f"  {e['member_state']}: {e['title'][:60]}: pillars {e['pillars']} (gold {e['gold_pillars']}),"
                        f" themes {e['themes']} (gold {e['gold_themes']})")
