@@ -47,6 +47,17 @@ def test_filters_and_facets(data):
     assert set(out["facets"]["language"]) == {"es"}
 
 
+def test_the_table_says_which_page_of_how_many_and_a_page_past_the_end_names_the_last(data):
+    _, out = search(data, "violence", "--limit", "7")
+    pages = -(-out["total"] // 7)
+    run = CliRunner().invoke(cli, ["--data-dir", str(data), "search", "violence", "--limit", "7"])
+    assert run.output.splitlines()[0] == f"{out['total']} sections match 'violence' (page 1 of {pages})"
+    past = CliRunner().invoke(cli, ["--data-dir", str(data), "search", "violence", "--limit", "7",
+                                    "--page", str(pages + 1)])
+    assert past.exit_code == 0 and "[" not in past.output.split("pillar:")[0]  # no hit listed
+    assert f"the last is --page {pages}." in past.output.splitlines()[1]
+
+
 def test_bad_query_is_a_one_line_usage_error(data):
     result, _ = search(data, "(violencia AND")
     assert result.exit_code == 2 and "Traceback" not in result.output
