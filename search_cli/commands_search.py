@@ -77,10 +77,10 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
     if fmt == "csv":
         click.echo(to_csv(hits, HIT_COLUMNS), nl=False)
         return
-    pages = -(-result.total // limit)
+    pages = result.pages
     click.echo(f"{result.total} sections match {query!r} (page {result.page}" + (f" of {pages})" if pages else ")"))
     if pages and result.page > pages:
-        click.echo(f"Page {result.page} is past the end: {pages} pages of {limit} hits; the last is --page {pages}.")
+        click.echo(f"Page {result.page} is past the end: {pages} pages of {result.limit} hits; the last is --page {pages}.")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}?")
     for h in hits:
