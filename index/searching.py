@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from index.model import Hit, SearchResult, SortOrder
 from index.opening import OpenIndex, open_index
 from index.querying import describe, free_terms, parse
 from index.ranking import Ranker
-from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS
+from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS, TOPIC_FIELD, TOPIC_SCALE
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
 from index.topics import add_topics, free_words
@@ -194,8 +195,14 @@ def search(
 
 
 def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit]:
-    """Sections most like `section_id`: its 15 most distinctive stemmed words (Bo1),
-    ranked like a search, the section itself left out."""
+    """Sections most like `section_id`, in any language, the section itself left out.
+
+    Its 15 most distinctive stemmed words (Bo1) find the sections of its language that say the
+    same things; its thematic areas, weighted by its score for each (the `topics` field), find
+    those of every language about the same things. Ranked like a search: a section with the same
+    areas, as strongly, gets as much as the best match on words (ranking.py), so the Portuguese,
+    English and French practices on the same subject stand among the Spanish ones that share
+    its words. (Words alone found only the section's own language: bench/search_similar.py.)"""
     opened = open_index(index_dir)
     searcher = opened.searcher
     docnum = searcher.document_number(id=section_id)
@@ -205,8 +212,34 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit
     field = STEM_FIELDS.get(str(stored.get("language")), "body")
     text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
     key_terms = searcher.key_terms_from_text(field, text, numterms=15, normalize=True)
-    like = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms])
-    docs = opened.evaluator.docs(like) - {docnum}
+    words = [wq.Term(field, word, boost=weight) for word, weight in key_terms]
+    profile = _area_profile(opened, docnum)
+    total = sum(profile.values())
+    like = wq.Or([*words, *(wq.Term(TOPIC_FIELD, code, boost=score / total) for code, score in profile.items())])
+    # Candidates: the sections sharing a word, and those about one of its areas as strongly as
+    # it counts them (not every section that names the area in passing: at 100,000 sections
+    # their union alone took longer than the rest).
+    docs = set(opened.evaluator.docs(wq.Or(words))) if words else set()
+    for code in profile:
+        docs |= opened.evaluator.postings(TOPIC_FIELD, code).strong(_PROFILE_MIN * TOPIC_SCALE)
+    docs.discard(docnum)
     ranked = Ranker(opened.evaluator, opened.facets).top(like, docs, limit)
     return [_stored_hit(opened, d, score, str(searcher.stored_fields(d).get("excerpt") or ""))
             for d, score in ranked]
+
+
+_PROFILE_MIN = 0.5  # an area counts in a section's profile from this score up
+
+
+def _area_profile(opened: OpenIndex, docnum: int) -> dict[str, float]:
+    """The thematic areas section ``docnum`` is about, with its score for each (0..1; 1 when
+    tagged): those it names with a score of at least _PROFILE_MIN."""
+    profile = {}
+    for code in opened.searcher.reader().lexicon(TOPIC_FIELD):
+        postings = opened.evaluator.postings(TOPIC_FIELD, code)
+        i = bisect_left(postings.ids, docnum)
+        if i < len(postings.ids) and postings.ids[i] == docnum:
+            score = min(1.0, postings.weights[i] / TOPIC_SCALE)
+            if score >= _PROFILE_MIN:
+                profile[code.decode() if isinstance(code, bytes) else code] = score
+    return profile

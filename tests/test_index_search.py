@@ -224,6 +224,20 @@ def test_similar(index_dir: Path) -> None:
         index.similar(index_dir, "nope")
 
 
+def test_similar_finds_sections_of_other_languages_about_the_same_areas(tmp_path: Path) -> None:
+    """Words find the section's own language; its thematic areas (the `topics` field, weighted by
+    score) find the others, a section tagged with the area before one scoring lower for it, and
+    none that names it only in passing (below 0.5)."""
+    by_id = {r["id"]: r for r in RECORDS}
+    topics = {"en-prison": {"1.4": 1.0}, "pt-prisao": {"1.4": 1.0}, "es-vif": {"2.4": 1.0, "1.4": 0.6},
+              "en-police": {"3.2": 1.0, "1.4": 0.3}, "fr-jeunes": {"2.5": 1.0}}
+    index.build_index([{**by_id[i], "topics": t} for i, t in topics.items()], tmp_path / "index")
+    similar = [h.id for h in index.similar(tmp_path / "index", "en-prison")]
+    assert similar == ["pt-prisao", "es-vif"]
+    index.build_index([by_id[i] for i in topics], tmp_path / "words")  # no areas: words alone
+    assert "pt-prisao" not in [h.id for h in index.similar(tmp_path / "words", "en-prison")]
+
+
 def test_large_result_sets_use_the_candidate_pool(index_dir: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from index import ranking
