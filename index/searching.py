@@ -194,7 +194,7 @@ def search(
         limit=limit, sort=sort)
 
 
-def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit]:
+def similar(index_dir: str | Path, section_id: str, limit: int = 10, filters: Filters | None = None) -> list[Hit]:
     """Sections most like `section_id`, in any language, the section itself left out.
 
     Its 15 most distinctive stemmed words (Bo1) find the sections of its language that say the
@@ -202,7 +202,8 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit
     those of every language about the same things. Ranked like a search: a section with the same
     areas, as strongly, gets as much as the best match on words (ranking.py), so the Portuguese,
     English and French practices on the same subject stand among the Spanish ones that share
-    its words. (Words alone found only the section's own language: bench/search_similar.py.)"""
+    its words. (Words alone found only the section's own language: bench/search_similar.py.)
+    ``filters``: as search's, the hits kept."""
     opened = open_index(index_dir)
     searcher = opened.searcher
     docnum = searcher.document_number(id=section_id)
@@ -223,6 +224,9 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10) -> list[Hit
     for code in profile:
         docs |= opened.evaluator.postings(TOPIC_FIELD, code).strong(_PROFILE_MIN * TOPIC_SCALE)
     docs.discard(docnum)
+    allowed = _filter_docs(opened, filters)
+    if allowed is not None:
+        docs &= allowed
     ranked = Ranker(opened.evaluator, opened.facets).top(like, docs, limit)
     return [_stored_hit(opened, d, score, str(searcher.stored_fields(d).get("excerpt") or ""))
             for d, score in ranked]

@@ -28,15 +28,34 @@ def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
     return tuple(v.strip() for v in values)
 
 
+_FILTER_OPTIONS = (
+    click.option("--pillar", multiple=True, type=click.IntRange(1, 5), help="Only this pillar (repeatable)"),
+    click.option("--theme", multiple=True, callback=_themes, help="Only this thematic area, e.g. 2.4 (repeatable)"),
+    click.option("--country", multiple=True, callback=member_state_names,
+                 help="Only this Member State, named in any of the four languages (repeatable)"),
+    click.option("--kind", multiple=True, type=_KINDS, help="Only this kind (repeatable)"),
+    click.option("--language", multiple=True, type=click.Choice(["es", "en", "pt", "fr"])),
+    click.option("--year", multiple=True, type=int),
+)
+
+
+def filter_options(command: Any) -> Any:
+    """--pillar, --theme, --country, --kind, --language and --year, as search and similar take them."""
+    for option in reversed(_FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _filters(pillar: tuple[int, ...], theme: tuple[str, ...], country: tuple[str, ...], kind: tuple[str, ...],
+             language: tuple[str, ...], year: tuple[int, ...]) -> dict[str, Any]:
+    """The filters given, as index.search and index.similar take them."""
+    return {k: list(v) for k, v in (("pillar", pillar), ("theme", theme), ("member_state", country),
+                                    ("kind", kind), ("language", language), ("year", year)) if v}
+
+
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--pillar", multiple=True, type=click.IntRange(1, 5), help="Only this pillar (repeatable)")
-@click.option("--theme", multiple=True, callback=_themes, help="Only this thematic area, e.g. 2.4 (repeatable)")
-@click.option("--country", multiple=True, callback=member_state_names,
-              help="Only this Member State, named in any of the four languages (repeatable)")
-@click.option("--kind", multiple=True, type=_KINDS, help="Only this kind (repeatable)")
-@click.option("--language", multiple=True, type=click.Choice(["es", "en", "pt", "fr"]))
-@click.option("--year", multiple=True, type=int)
+@filter_options
 @click.option("--page", default=1, type=click.IntRange(1), show_default=True)
 @click.option("--limit", default=10, type=click.IntRange(1, 100), show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "country", "date"]), default="relevance", show_default=True)
@@ -56,9 +75,7 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
     """
     import index
 
-    filters: dict[str, Any] = {k: list(v) for k, v in (
-        ("pillar", pillar), ("theme", theme), ("member_state", country), ("kind", kind),
-        ("language", language), ("year", year)) if v}
+    filters = _filters(pillar, theme, country, kind, language, year)
     try:
         result = index.search(obj.settings.index_dir, query, filters, page=page, limit=limit, sort=sort,
                               translate=not no_translate)
@@ -155,23 +172,31 @@ def show(obj: Context, section_id: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("section_id")
+@filter_options
 @click.option("--limit", default=5, type=click.IntRange(1, 50), show_default=True)
 @format_option("table", "json")
 @click.pass_obj
-def similar(obj: Context, section_id: str, limit: int, fmt: str) -> None:
-    """Sections most like the given one (more-like-this over the index).
+def similar(obj: Context, section_id: str, pillar: tuple[int, ...], theme: tuple[str, ...],
+            country: tuple[str, ...], kind: tuple[str, ...], language: tuple[str, ...], year: tuple[int, ...],
+            limit: int, fmt: str) -> None:
+    """Sections most like the given one, in any language: those sharing its distinctive words,
+    and those about the same thematic areas. The filters are search's.
 
     Example:
 
-        mispa similar 3f2a9c1e0b7d --limit 5
+        mispa similar 3f2a9c1e0b7d --kind practice --language en --limit 5
     """
     import index
 
     try:
-        hits = index.similar(obj.settings.index_dir, section_id, limit)
+        hits = index.similar(obj.settings.index_dir, section_id, limit,
+                             _filters(pillar, theme, country, kind, language, year))
+    except index.InvalidFilterError as exc:
+        raise BadInput(str(exc)) from exc
     except index.SearchIndexError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
         click.echo(to_json([{k: getattr(h, k) for k in HIT_COLUMNS} for h in hits]))
     else:
-        click.echo(table([(h.id, h.member_state, h.kind, h.title) for h in hits], ["id", "state", "kind", "title"]))
+        click.echo(table([(h.id, h.member_state, h.kind, h.language, ",".join(h.themes), h.title) for h in hits],
+                         ["id", "state", "kind", "lang", "themes", "title"]))

@@ -95,6 +95,25 @@ def test_show_and_similar(data):
     assert similar.exit_code == 0 and sid not in [h["id"] for h in json.loads(similar.output)]
 
 
+def test_similar_reaches_other_languages_and_takes_searchs_filters(data):
+    _, out = search(data, "jóvenes en riesgo", "--language", "es", "--kind", "program")
+    sid = out["hits"][0]["id"]
+
+    def similar(*args):
+        run = CliRunner().invoke(cli, ["--data-dir", str(data), "similar", sid, *args, "--format", "json"])
+        assert run.exit_code == 0, run.output
+        return json.loads(run.output)
+
+    assert len(similar("--limit", "50")) == 50 and {"en", "fr", "pt"} & {h["language"] for h in similar("--limit", "50")}
+    english = similar("--language", "en", "--kind", "practice", "--limit", "5")
+    assert len(english) == 5 and all(h["language"] == "en" and h["kind"] == "practice" for h in english)
+    assert any("2.5" in h["themes"] for h in english)  # youth at risk, written in English
+    table = CliRunner().invoke(cli, ["--data-dir", str(data), "similar", sid, "--language", "fr"])
+    assert table.exit_code == 0 and " fr " in table.output.splitlines()[2]
+    refused = CliRunner().invoke(cli, ["--data-dir", str(data), "similar", sid, "--theme", "9.9"])
+    assert refused.exit_code == 2
+
+
 def test_show_gives_the_container_a_section_came_in(data):
     _, out = search(data, "Barbados", "--country", "Barbados", "--limit", "50")
     for hit in out["hits"]:
