@@ -42,7 +42,8 @@ def measure(catalog: Any, index_dir: Path, split: str, limit: int = 10) -> list[
     sections = list(catalog.iter_sections())
     pairs, _ = match_gold(load_gold(ROOT / "corpus" / "gold.jsonl", split), sections)
     documents = {s["document_id"] for _, s in pairs}
-    index.build_index(records(catalog, [s["id"] for s in sections if s["document_id"] in documents]), index_dir)
+    mine = [s["id"] for s in sections if s["document_id"] in documents]
+    index.build_index(records(catalog, mine), index_dir)
     themes = {s["id"]: set(g["themes"]) for g, s in pairs}
     out = []
     for g, s in pairs:
@@ -60,8 +61,9 @@ def summary(results: list[Likeness]) -> str:
     def share(part: str) -> float:
         return statistics.mean(getattr(r, part) / r.hits if r.hits else 0.0 for r in results)
 
-    return (f"{len(results)} sections: alike {share('alike'):.3f} of their similar sections; in another language"
-            f" {share('other_language'):.3f}, alike and in another language {share('alike_other_language'):.3f};"
+    return (f"{len(results)} sections: alike {share('alike'):.3f} of their similar sections;"
+            f" in another language {share('other_language'):.3f},"
+            f" alike and in another language {share('alike_other_language'):.3f};"
             f" mean hits {statistics.mean(r.hits for r in results):.1f}")
 
 

@@ -73,9 +73,14 @@ def _length_kind(field: str) -> str:
     return "stem" if field.startswith("stem_") else ("title" if field == "title" else "body")
 
 
+def area_score(postings: Postings, doc: int) -> float:
+    """A section's score (0..1) for the thematic area of ``postings`` (a `topics` term), which it is in."""
+    return min(1.0, postings.weights[bisect_left(postings.ids, doc)] / TOPIC_SCALE)
+
+
 def _strength(postings: Postings, doc: int, topic: bool) -> float:
     """A topic's weight in a section (its score, 0..1); 1 for a facet value."""
-    return min(1.0, postings.weights[bisect_left(postings.ids, doc)] / TOPIC_SCALE) if topic else 1.0
+    return area_score(postings, doc) if topic else 1.0
 
 
 class Ranker:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import re
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from index.lowering import Lowering, lower
 from index.model import Hit, SearchResult, SortOrder
 from index.opening import OpenIndex, open_index
 from index.querying import describe, free_terms, parse
-from index.ranking import Ranker
+from index.ranking import Ranker, area_score
 from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS, TOPIC_FIELD, TOPIC_SCALE
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
@@ -194,7 +193,8 @@ def search(
         limit=limit, sort=sort)
 
 
-def similar(index_dir: str | Path, section_id: str, limit: int = 10, filters: Filters | None = None) -> list[Hit]:
+def similar(index_dir: str | Path, section_id: str, limit: int = 10,
+            filters: Filters | None = None) -> list[Hit]:
     """Sections most like `section_id`, in any language, the section itself left out.
 
     Its 15 most distinctive stemmed words (Bo1) find the sections of its language that say the
@@ -216,7 +216,8 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10, filters: Fi
     words = [wq.Term(field, word, boost=weight) for word, weight in key_terms]
     profile = _area_profile(opened, docnum)
     total = sum(profile.values())
-    like = wq.Or([*words, *(wq.Term(TOPIC_FIELD, code, boost=score / total) for code, score in profile.items())])
+    areas = [wq.Term(TOPIC_FIELD, code, boost=score / total) for code, score in profile.items()]
+    like = wq.Or([*words, *areas])
     # Candidates: the sections sharing a word, and those about one of its areas as strongly as
     # it counts them (not every section that names the area in passing: at 100,000 sections
     # their union alone took longer than the rest).
@@ -241,9 +242,6 @@ def _area_profile(opened: OpenIndex, docnum: int) -> dict[str, float]:
     profile = {}
     for code in opened.searcher.reader().lexicon(TOPIC_FIELD):
         postings = opened.evaluator.postings(TOPIC_FIELD, code)
-        i = bisect_left(postings.ids, docnum)
-        if i < len(postings.ids) and postings.ids[i] == docnum:
-            score = min(1.0, postings.weights[i] / TOPIC_SCALE)
-            if score >= _PROFILE_MIN:
-                profile[code.decode() if isinstance(code, bytes) else code] = score
+        if docnum in postings.docs and (score := area_score(postings, docnum)) >= _PROFILE_MIN:
+            profile[code.decode() if isinstance(code, bytes) else code] = score
     return profile

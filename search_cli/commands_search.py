@@ -30,7 +30,8 @@ def _themes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
 
 _FILTER_OPTIONS = (
     click.option("--pillar", multiple=True, type=click.IntRange(1, 5), help="Only this pillar (repeatable)"),
-    click.option("--theme", multiple=True, callback=_themes, help="Only this thematic area, e.g. 2.4 (repeatable)"),
+    click.option("--theme", multiple=True, callback=_themes,
+                 help="Only this thematic area, e.g. 2.4 (repeatable)"),
     click.option("--country", multiple=True, callback=member_state_names,
                  help="Only this Member State, named in any of the four languages (repeatable)"),
     click.option("--kind", multiple=True, type=_KINDS, help="Only this kind (repeatable)"),
@@ -95,9 +96,10 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
         click.echo(to_csv(hits, HIT_COLUMNS), nl=False)
         return
     pages = result.pages
-    click.echo(f"{result.total} sections match {query!r} (page {result.page}" + (f" of {pages})" if pages else ")"))
+    click.echo(f"{result.total} sections match {query!r} (page {result.page}{f' of {pages}' if pages else ''})")
     if pages and result.page > pages:
-        click.echo(f"Page {result.page} is past the end: {pages} pages of {result.limit} hits; the last is --page {pages}.")
+        click.echo(f"Page {result.page} is past the end: {pages} pages of {result.limit} hits;"
+                   f" the last is --page {pages}.")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}?")
     for h in hits:
@@ -198,5 +200,5 @@ def similar(obj: Context, section_id: str, pillar: tuple[int, ...], theme: tuple
     if fmt == "json":
         click.echo(to_json([{k: getattr(h, k) for k in HIT_COLUMNS} for h in hits]))
     else:
-        click.echo(table([(h.id, h.member_state, h.kind, h.language, ",".join(h.themes), h.title) for h in hits],
-                         ["id", "state", "kind", "lang", "themes", "title"]))
+        rows = [(h.id, h.member_state, h.kind, h.language, ",".join(h.themes), h.title) for h in hits]
+        click.echo(table(rows, ["id", "state", "kind", "lang", "themes", "title"]))

@@ -104,7 +104,8 @@ def test_similar_reaches_other_languages_and_takes_searchs_filters(data):
         assert run.exit_code == 0, run.output
         return json.loads(run.output)
 
-    assert len(similar("--limit", "50")) == 50 and {"en", "fr", "pt"} & {h["language"] for h in similar("--limit", "50")}
+    many = similar("--limit", "50")
+    assert len(many) == 50 and {"en", "fr", "pt"} & {h["language"] for h in many}
     english = similar("--language", "en", "--kind", "practice", "--limit", "5")
     assert len(english) == 5 and all(h["language"] == "en" and h["kind"] == "practice" for h in english)
     assert any("2.5" in h["themes"] for h in english)  # youth at risk, written in English
