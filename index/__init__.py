@@ -6,7 +6,7 @@ Plain functions taking plain section records and returning frozen dataclasses:
     update_sections(index_dir, records)        add or replace sections by id
     delete_sections(index_dir, ids)
     search(index_dir, query, filters, page, limit, sort, translate=True) -> SearchResult
-    similar(index_dir, section_id, limit, filters) -> list[Hit]
+    similar(index_dir, section_id, limit, filters, other_states) -> list[Hit]
     index_status(index_dir)                    -> IndexStatus
 
 Every error is a SearchIndexError. This package never imports spaCy or pdfplumber.

@@ -194,7 +194,7 @@ def search(
 
 
 def similar(index_dir: str | Path, section_id: str, limit: int = 10,
-            filters: Filters | None = None) -> list[Hit]:
+            filters: Filters | None = None, other_states: bool = False) -> list[Hit]:
     """Sections most like `section_id`, in any language, the section itself left out.
 
     Its 15 most distinctive stemmed words (Bo1) find the sections of its language that say the
@@ -203,7 +203,9 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10,
     areas, as strongly, gets as much as the best match on words (ranking.py), so the Portuguese,
     English and French practices on the same subject stand among the Spanish ones that share
     its words. (Words alone found only the section's own language: bench/search_similar.py.)
-    ``filters``: as search's, the hits kept."""
+    ``filters``: as search's, the hits kept; ``other_states``: only sections of other Member
+    States than the section's (a third of the hits are its own state's otherwise: other years'
+    replies share its institutions' and places' names)."""
     opened = open_index(index_dir)
     searcher = opened.searcher
     docnum = searcher.document_number(id=section_id)
@@ -225,6 +227,8 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10,
     for code in profile:
         docs |= opened.evaluator.postings(TOPIC_FIELD, code).strong(_PROFILE_MIN * TOPIC_SCALE)
     docs.discard(docnum)
+    if other_states and stored.get("member_state"):
+        docs -= opened.evaluator.term("member_state", stored["member_state"])
     allowed = _filter_docs(opened, filters)
     if allowed is not None:
         docs &= allowed

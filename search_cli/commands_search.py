@@ -96,7 +96,8 @@ def search(obj: Context, query: str, pillar: tuple[int, ...], theme: tuple[str, 
         click.echo(to_csv(hits, HIT_COLUMNS), nl=False)
         return
     pages = result.pages
-    click.echo(f"{result.total} sections match {query!r} (page {result.page}{f' of {pages}' if pages else ''})")
+    of_pages = f" of {pages}" if pages else ""
+    click.echo(f"{result.total} sections match {query!r} (page {result.page}{of_pages})")
     if pages and result.page > pages:
         click.echo(f"Page {result.page} is past the end: {pages} pages of {result.limit} hits;"
                    f" the last is --page {pages}.")
@@ -175,24 +176,27 @@ def show(obj: Context, section_id: str, fmt: str) -> None:
 @cli.command()
 @click.argument("section_id")
 @filter_options
+@click.option("--other-states", is_flag=True, help="Only sections of other Member States than this one's")
 @click.option("--limit", default=5, type=click.IntRange(1, 50), show_default=True)
 @format_option("table", "json")
 @click.pass_obj
 def similar(obj: Context, section_id: str, pillar: tuple[int, ...], theme: tuple[str, ...],
             country: tuple[str, ...], kind: tuple[str, ...], language: tuple[str, ...], year: tuple[int, ...],
-            limit: int, fmt: str) -> None:
+            other_states: bool, limit: int, fmt: str) -> None:
     """Sections most like the given one, in any language: those sharing its distinctive words,
     and those about the same thematic areas. The filters are search's.
 
     Example:
 
         mispa similar 3f2a9c1e0b7d --kind practice --language en --limit 5
+
+        mispa similar 3f2a9c1e0b7d --other-states     # what other Member States do like it
     """
     import index
 
     try:
         hits = index.similar(obj.settings.index_dir, section_id, limit,
-                             _filters(pillar, theme, country, kind, language, year))
+                             _filters(pillar, theme, country, kind, language, year), other_states)
     except index.InvalidFilterError as exc:
         raise BadInput(str(exc)) from exc
     except index.SearchIndexError as exc:

@@ -115,6 +115,17 @@ def test_similar_reaches_other_languages_and_takes_searchs_filters(data):
     assert refused.exit_code == 2
 
 
+def test_similar_other_states_leaves_the_sections_own_state_out(data):
+    _, out = search(data, "violência", "--country", "Brazil", "--language", "pt")
+    sid = out["hits"][0]["id"]
+    args = ["--data-dir", str(data), "similar", sid, "--limit", "10", "--format", "json"]
+    own = json.loads(CliRunner().invoke(cli, args).output)
+    others = json.loads(CliRunner().invoke(cli, [*args, "--other-states"]).output)
+    assert any(h["member_state"] == "Brazil" for h in own)
+    assert len(others) == 10 and all(h["member_state"] != "Brazil" for h in others)
+    assert {h["language"] for h in others} - {"pt"}  # what the others do is written in their languages
+
+
 def test_show_gives_the_container_a_section_came_in(data):
     _, out = search(data, "Barbados", "--country", "Barbados", "--limit", "50")
     for hit in out["hits"]:
