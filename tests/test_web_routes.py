@@ -127,6 +127,16 @@ def test_a_data_file_that_does_not_read_is_a_503_naming_it(client, monkeypatch):
     assert "glossary.tsv:408: 2 columns" in html and "index/data/" in html
 
 
+def test_section_page_lists_similar_sections_of_other_member_states_apart(client, data_dir):
+    brazil = {"member_state": ["Brazil"], "language": ["pt"]}
+    hit = index.search(data_dir / "index", "violência", brazil).hits[0]
+    html = page(client, f"/section/{hit.id}")
+    assert 'id="similar-any"' in html and 'id="similar-abroad"' in html and "In other Member States" in html
+    abroad = html[html.index('id="similar-abroad"'):].split("</ul>")[0]
+    assert abroad.count("<li>") == 5 and "Brazil" not in abroad
+    assert "Brazil" in html[html.index('id="similar-any"'):].split("</ul>")[0]
+
+
 def test_section_page_shows_fields_in_order_tags_evidence_provenance_similar(client, data_dir):
     with Catalog(data_dir / "catalog.sqlite") as catalog:
         row = next(r for r in catalog.iter_sections() if len(r["fields"]) >= 3

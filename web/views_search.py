@@ -83,7 +83,8 @@ def section(sid: str) -> ResponseReturnValue:
         "section.html", row=row, tags=tags, automatic=cat.automatic_tags(sid),
         title_html=marked_html(row["title"], spans.get("title", ())), fields=fields,
         identity=[(k, row[k]) for k in IDENTITY_FIELDS if row.get(k)], provenance=_provenance(row),
-        similar=_similar(sid), history=_history(sid), effective=_effective(tags),
+        similar=(similar := _similar(sid)), similar_abroad=_other_states(sid, similar),
+        history=_history(sid), effective=_effective(tags),
         flags=[f for f in (row.get("flags") or "").split(",") if f], can_review=_can_review())
 
 
@@ -116,11 +117,18 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
             "available": outer_file(doc.get("path") or "") is not None}
 
 
-def _similar(sid: str) -> list[index.Hit]:
+def _similar(sid: str, other_states: bool = False) -> list[index.Hit]:
     try:
-        return with_index(index.similar, state().settings.index_dir, sid, 5)
+        return with_index(index.similar, state().settings.index_dir, sid, 5, other_states=other_states)
     except index.SearchIndexError:
         return []
+
+
+def _other_states(sid: str, similar: list[index.Hit]) -> list[index.Hit]:
+    """The similar sections of other Member States than this one's, when ``similar`` (any state's)
+    has some of its own state's: what the other states do like it."""
+    hits = _similar(sid, other_states=True)
+    return [] if [h.id for h in hits] == [h.id for h in similar] else hits
 
 
 def _history(sid: str) -> list[dict[str, Any]]:
