@@ -59,14 +59,13 @@ def measure(catalog: Any, index_dir: Path, split: str, depth: int | None = 10,
     (None: the top max(10, n + 2) for n gold sections), over an index (built in `index_dir`) of the
     replies of `split` only."""
     import index
-    from classify.evaluate import load_gold, match_gold
+    from classify.evaluate import load_gold, match_gold, replies_of
     from search_cli.wiring import records
 
     queries = tomllib.loads(QUERIES.read_text(encoding="utf-8"))
     sections = list(catalog.iter_sections())
     pairs, _ = match_gold(load_gold(gold, split), sections)
-    documents = {s["document_id"] for _, s in pairs}
-    index.build_index(records(catalog, [s["id"] for s in sections if s["document_id"] in documents]), index_dir)
+    index.build_index(records(catalog, replies_of(pairs, sections)), index_dir)
     out = []
     for lang in ("en", "es"):
         for code, query in queries[lang].items():

@@ -36,14 +36,12 @@ class Likeness:
 
 def measure(catalog: Any, index_dir: Path, split: str, limit: int = 10) -> list[Likeness]:
     import index
-    from classify.evaluate import load_gold, match_gold
+    from classify.evaluate import load_gold, match_gold, replies_of
     from search_cli.wiring import records
 
     sections = list(catalog.iter_sections())
     pairs, _ = match_gold(load_gold(ROOT / "corpus" / "gold.jsonl", split), sections)
-    documents = {s["document_id"] for _, s in pairs}
-    mine = [s["id"] for s in sections if s["document_id"] in documents]
-    index.build_index(records(catalog, mine), index_dir)
+    index.build_index(records(catalog, replies_of(pairs, sections)), index_dir)
     themes = {s["id"]: set(g["themes"]) for g, s in pairs}
     out = []
     for g, s in pairs:

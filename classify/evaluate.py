@@ -169,6 +169,14 @@ def _file_name(path: Any) -> str:
     return Path(str(path)).name if path else ""
 
 
+def replies_of(pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+               sections: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ids of ``sections`` (national plans too) of the replies that ``pairs``' catalog sections
+    come from: what an index of one split's replies holds (bench/search_recall.py and the like)."""
+    documents = {s["document_id"] for _, s in pairs}
+    return [s["id"] for s in sections if s["document_id"] in documents]
+
+
 def _origin(section: Mapping[str, Any]) -> str:
     """The name of the file a section came from: an archive's or e-mail's, for a part inside one."""
     return _file_name(str(section.get("source_path") or "").split("!/", 1)[0])

@@ -83,7 +83,7 @@ def section(sid: str) -> ResponseReturnValue:
         "section.html", row=row, tags=tags, automatic=cat.automatic_tags(sid),
         title_html=marked_html(row["title"], spans.get("title", ())), fields=fields,
         identity=[(k, row[k]) for k in IDENTITY_FIELDS if row.get(k)], provenance=_provenance(row),
-        similar=(similar := _similar(sid)), similar_abroad=_other_states(sid, similar),
+        similar=(similar := _similar(sid)), similar_abroad=_other_states(sid, row["member_state"], similar),
         history=_history(sid), effective=_effective(tags),
         flags=[f for f in (row.get("flags") or "").split(",") if f], can_review=_can_review())
 
@@ -124,11 +124,13 @@ def _similar(sid: str, other_states: bool = False) -> list[index.Hit]:
         return []
 
 
-def _other_states(sid: str, similar: list[index.Hit]) -> list[index.Hit]:
+def _other_states(sid: str, member_state: str | None, similar: list[index.Hit]) -> list[index.Hit]:
     """The similar sections of other Member States than this one's, when ``similar`` (any state's)
-    has some of its own state's: what the other states do like it."""
-    hits = _similar(sid, other_states=True)
-    return [] if [h.id for h in hits] == [h.id for h in similar] else hits
+    has some of its own state's: what the other states do like it. (Otherwise they are ``similar``
+    itself, and the index is not asked again.)"""
+    if not member_state or all(h.member_state != member_state for h in similar):
+        return []
+    return _similar(sid, other_states=True)
 
 
 def _history(sid: str) -> list[dict[str, Any]]:
