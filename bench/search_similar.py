@@ -7,7 +7,8 @@ the split's replies only, each gold section of the split with thematic areas ask
 similar sections; a hit is alike when its gold labels share a thematic area with the section's (a
 national plan, unlabelled, never is). Printed: the mean share of alike hits, the share of hits in
 another language than the section's, and of alike hits in another language: the staff looking at a
-Spanish programme want the English, Portuguese and French practices on the same thing too.
+Spanish programme want the English, Portuguese and French practices on the same thing too; and the
+mean number of languages among a section's hits.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Likeness:
     alike: int  # hits sharing a gold thematic area with the section
     other_language: int  # hits in another language
     alike_other_language: int
+    languages: int  # languages among the hits
 
 
 def measure(catalog: Any, index_dir: Path, split: str, limit: int = 10) -> list[Likeness]:
@@ -51,7 +53,7 @@ def measure(catalog: Any, index_dir: Path, split: str, limit: int = 10) -> list[
         alike = [h for h in hits if themes.get(h.id, set()) & set(g["themes"])]
         out.append(Likeness(s["id"], s["language"], len(hits), len(alike),
                             sum(h.language != s["language"] for h in hits),
-                            sum(h.language != s["language"] for h in alike)))
+                            sum(h.language != s["language"] for h in alike), len({h.language for h in hits})))
     return out
 
 
@@ -62,7 +64,8 @@ def summary(results: list[Likeness]) -> str:
     return (f"{len(results)} sections: alike {share('alike'):.3f} of their similar sections;"
             f" in another language {share('other_language'):.3f},"
             f" alike and in another language {share('alike_other_language'):.3f};"
-            f" mean hits {statistics.mean(r.hits for r in results):.1f}")
+            f" mean hits {statistics.mean(r.hits for r in results):.1f}"
+            f" in {statistics.mean(r.languages for r in results):.2f} languages")
 
 
 def main() -> None:
