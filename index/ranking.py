@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from bisect import bisect_left
 from collections.abc import Iterator
 from itertools import islice
@@ -151,9 +152,12 @@ class Ranker:
             if alternatives is not None else []
         if len(words) < 2:
             return
-        groups = [self.evaluator.docs(group) for group in words]
+        matched: Counter[int] = Counter()  # the pool's documents: how many groups each matches
+        for group in words:
+            found = self.evaluator.docs(group)
+            matched.update(pool & found if len(pool) < len(found) else found & pool)
         for doc in pool:
-            scores[doc] *= sum(doc in group for group in groups) / len(groups)
+            scores[doc] *= matched[doc] / len(words)
 
     def top(self, lowered: query.Query, docs: DocSet, wanted: int) -> list[tuple[int, float]]:
         """The `wanted` best (docnum, score) pairs of `docs`, best first."""
