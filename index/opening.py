@@ -12,6 +12,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh.searching import Searcher
 
@@ -34,6 +35,9 @@ class OpenIndex:
     evaluator: DocsetEvaluator
     labels: dict[str, dict[str, str]]
     sort_keys: dict[str, array] = field(default_factory=dict)  # type: ignore[type-arg]
+    # similar(): a concept named in a stem field, by field, concept and words: its stems there, and
+    # its translations lowered onto the stem fields of the other languages
+    lowered_translations: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def sort_key(self, order: str) -> array:  # type: ignore[type-arg]
         """docnum -> sort key for "date" or "country", computed once."""

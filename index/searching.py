@@ -35,7 +35,17 @@ from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS, TOPIC_FIELD, TOPIC_
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
 from index.topics import add_topics, free_words
-from index.translate import DEFAULT_FIELD, Weights, expand, fold
+from index.translate import (
+    DEFAULT_FIELD,
+    Dictionary,
+    Mention,
+    Weights,
+    content_words,
+    expand,
+    fold,
+    mentions,
+    translations,
+)
 from index.vocabulary import vocabulary
 
 FILTER_FIELDS = {"pillar": "pillars", "pillars": "pillars", "theme": "themes",
@@ -140,7 +150,7 @@ def translated(parsed: wq.Query, known: Any, settings: IndexSettings = DEFAULT_S
     (``known``: the vocabulary, index.vocabulary). An area the query names by the area's own
     names ranks its sections with the whole topic boost and brings the area's heaviest terms in
     the other languages; named by one of its terms only, half the boost (term_topic_share) and
-    only that term's cognates (translate._alternatives)."""
+    only that term's cognates (translate.translations)."""
     words = free_words(parsed)
     named = frozenset(known.namer.topics(words))
     tree = expand(parsed, known.dictionary, Weights(settings.expansions_per_language, settings.expansion_boost),
@@ -199,10 +209,12 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10,
 
     Its 15 most distinctive stemmed words (Bo1) find the sections of its language that say the
     same things; its thematic areas, weighted by its score for each (the `topics` field), find
-    those of every language about the same things. Ranked like a search: a section with the same
-    areas, as strongly, gets as much as the best match on words (ranking.py), so the Portuguese,
-    English and French practices on the same subject stand among the Spanish ones that share
-    its words. (Words alone found only the section's own language: bench/search_similar.py.)
+    those of every language about the same things; and those of its words that name a concept of
+    the glossary or the taxonomy, translated (``_translated``), rank the sections of the other
+    languages that name it too. Ranked like a search: a section with the same areas, as strongly,
+    gets as much as the best match on words (ranking.py), so the Portuguese, English and French
+    practices on the same subject stand among the Spanish ones that share its words
+    (bench/search_similar.py).
     ``filters``: as search's, the hits kept; ``other_states``: only sections of other Member
     States than the section's (a third of the hits are its own state's otherwise: other years'
     replies share its institutions' and places' names)."""
@@ -219,7 +231,8 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10,
     profile = _area_profile(opened, docnum)
     total = sum(profile.values())
     areas = [wq.Term(TOPIC_FIELD, code, boost=score / total) for code, score in profile.items()]
-    like = wq.Or([*words, *areas])
+    abroad = _translated(opened, text, vocabulary(index_dir).dictionary, field, dict(key_terms))
+    like = wq.Or([*words, *abroad, *areas])
     # Candidates: the sections sharing a word, and those about one of its areas as strongly as
     # it counts them (not every section that names the area in passing: at 100,000 sections
     # their union alone took longer than the rest).
@@ -238,6 +251,49 @@ def similar(index_dir: str | Path, section_id: str, limit: int = 10,
 
 
 _PROFILE_MIN = 0.5  # an area counts in a section's profile from this score up
+
+
+def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str,
+                key_terms: Mapping[str, float]) -> list[wq.Query]:
+    """Each concept of ``dictionary`` (the glossary's and the taxonomy's) that ``text`` names with
+    one of its key terms (``key_terms``: stem -> weight, in ``field``, the stem field of its
+    language), in the other languages (``_in_other_languages``), weighted as the key term it
+    translates (the heaviest of its words), so that a translation counts about as the word does:
+    four leaves for one (a title and a stem field, two phrases a language) made a Portuguese
+    campaign on domestic violence like ten English sections and none of Brazil's own.
+    Lowered once per opened index and concept (``OpenIndex.lowered_translations``)."""
+    reader = opened.searcher.reader()
+    analyzer = reader.schema[field].analyzer
+    ctx = Lowering(reader, DEFAULT_SETTINGS, opened.labels)
+    cache = opened.lowered_translations
+    out: list[wq.Query] = []
+    for mention in mentions(content_words(text), dictionary):
+        concepts = tuple(sorted({id(m.concept) for m in mention.matches}))
+        key = (field, concepts, tuple(map(fold, mention.words)))
+        if key not in cache:
+            stems = tuple(t.text for word in mention.words for t in analyzer(word, mode="query"))
+            cache[key] = (stems, _in_other_languages(mention, ctx))
+        stems, translated = cache[key]
+        weight = max((key_terms.get(stem, 0.0) for stem in stems), default=0.0)
+        if weight and translated is not None:
+            out.append(wq.Or([translated], boost=weight))
+    return out
+
+
+def _in_other_languages(mention: Mention, ctx: Lowering) -> wq.Query | None:
+    """The concept of ``mention`` in the languages it is not named in: per language, its phrase
+    sharing most roots with the mention's words (for a taxonomy area's term, only one that shares
+    some: the area's other terms are not its translations, see ``translations``), as an And of
+    its words' stems; None when it has none."""
+    languages = []
+    for phrase in translations(mention.matches, mention.words, 1, 1.0):
+        stem_field = STEM_FIELDS[phrase.fieldname.split("@", 1)[1]]
+        words = phrase.words if isinstance(phrase, wq.Phrase) else [phrase.text]
+        parts = [q for q in (ctx.stem_query(stem_field, w) for w in content_words(" ".join(words)))
+                 if q is not None]
+        if parts:
+            languages.append(parts[0] if len(parts) == 1 else wq.And(parts))
+    return wq.Or(languages) if languages else None
 
 
 def _area_profile(opened: OpenIndex, docnum: int) -> dict[str, float]:

@@ -210,8 +210,8 @@ def default_dictionary() -> Dictionary:
     return dictionary
 
 
-def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boost: float,
-                  named: frozenset[str] = frozenset()) -> list[query.Query]:
+def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, boost: float,
+                 named: frozenset[str] = frozenset()) -> list[query.Query]:
     """Each matched concept's phrases in the languages the query's ``words`` are not in: per
     language, the ``per_lang`` that share most word roots with them (their cognates, so "violence
     prevention" brings "prevención de la violencia" before the area's heavier terms), then the
@@ -242,6 +242,32 @@ def _alternatives(matches: list[Match], words: Sequence[str], per_lang: int, boo
                 alts.append(query.Term(field, words[0], boost=boost) if len(words) == 1
                             else query.Phrase(field, words, boost=boost))
     return alts
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A concept a text names: its matches where the text first names it, and the words there."""
+
+    matches: tuple[Match, ...]
+    words: tuple[str, ...]
+
+
+def mentions(words: Sequence[str], d: Dictionary) -> list[Mention]:
+    """The concepts of ``d`` that ``words`` (a text's content words, ``content_words``) name, each
+    once, in the order the text first names them: read left to right, the longest concept at each
+    word, as a query's words are (``_expand_run``)."""
+    found: dict[tuple[int, ...], Mention] = {}
+    i = 0
+    while i < len(words):
+        matches = d.matches_at(words, i)
+        if not matches:
+            i += 1
+            continue
+        n = matches[0].length
+        found.setdefault(tuple(sorted({id(m.concept) for m in matches})),
+                         Mention(tuple(matches), tuple(words[i:i + n])))
+        i += n
+    return list(found.values())
 
 
 @lru_cache(maxsize=16384)
@@ -304,8 +330,8 @@ def _expand_run(terms: list[query.Term], d: Dictionary, w: Weights, conjunction:
                     *(query.Term(t.fieldname, t.text, boost=w.part * t.boost) for t in own)]
             for t in own:  # the glossary's translations only: an area's terms are not the word's
                 glossed = [m for m in d.matches_at([t.text], 0) if m.concept.area is None]
-                base += _alternatives(glossed, [t.text], w.per_lang, w.part * w.boost, named)
-        out.append(Alternatives([*base, *_alternatives(matches, words[i:i + n], w.per_lang, w.boost, named)]))
+                base += translations(glossed, [t.text], w.per_lang, w.part * w.boost, named)
+        out.append(Alternatives([*base, *translations(matches, words[i:i + n], w.per_lang, w.boost, named)]))
         i += n
     return out
 
@@ -325,7 +351,7 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None,
         matches = d.exact(content_words(" ".join(q.words)))
         if not matches:
             return q
-        return Alternatives([q, *_alternatives(matches, q.words, w.per_lang, w.boost, named)])
+        return Alternatives([q, *translations(matches, q.words, w.per_lang, w.boost, named)])
     if isinstance(q, (query.And, query.Or)):
         kids, out, i = list(q.subqueries), [], 0
         while i < len(kids):

@@ -310,6 +310,20 @@ def test_plural_stripping_in_matching() -> None:
     assert d.matches_at(["violencias", "domesticas"], 0)[0].length == 2
 
 
+def test_mentions_lists_each_concept_a_text_names_once_longest_first_in_text_order() -> None:
+    from index.translate import Concept, content_words, mentions
+
+    drug_trafficking = Concept("glossary", {"en": ("drug trafficking",), "es": ("narcotráfico",)})
+    drug = Concept("glossary", {"en": ("drug",), "es": ("droga",)})
+    gang = Concept("glossary", {"en": ("gang",), "es": ("pandilla",)})
+    d = Dictionary([drug_trafficking, drug, gang])
+    words = content_words("Gangs and drug trafficking: the gang sells drugs, and drug trafficking grows.")
+    found = mentions(words, d)
+    assert [(m.words, [x.concept for x in m.matches]) for m in found] == [
+        (("Gangs",), [gang]), (("drug", "trafficking"), [drug_trafficking]), (("drugs",), [drug])]
+    assert mentions(content_words("nothing of the kind"), d) == []
+
+
 def test_glossary_has_four_languages_and_enough_rows() -> None:
     rows = load_glossary()
     assert len(rows) >= 150

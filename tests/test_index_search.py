@@ -238,6 +238,21 @@ def test_similar_finds_sections_of_other_languages_about_the_same_areas(tmp_path
     assert "pt-prisao" not in [h.id for h in index.similar(tmp_path / "words", "en-prison")]
 
 
+def test_similar_ranks_the_sections_of_other_languages_naming_its_words_translated(tmp_path: Path) -> None:
+    """Of two Spanish sections as strongly about the section's area, the one on gangs ("pandillas",
+    the glossary's translation of "gang") is more like an English section on gangs than the one
+    on sport, which comes first without translations (same area score, indexed before it)."""
+    gangs = section("en-gangs", "en", "Leaving the gang", "Former gang members mentor boys at risk of "
+                    "joining a gang in the capital.", topics={"2.5": 1.0})
+    sport = section("es-deporte", "es", "Deporte en los barrios", "Ligas deportivas nocturnas para "
+                    "adolescentes de los barrios.", topics={"2.5": 1.0})
+    pandillas = section("es-pandillas", "es", "Salir de la pandilla", "Antiguos miembros de pandillas "
+                        "acompañan a adolescentes de los barrios.", topics={"2.5": 1.0})
+    index.build_index([gangs, sport, pandillas], tmp_path / "index")
+    assert [h.id for h in index.similar(tmp_path / "index", "en-gangs")] == ["es-pandillas", "es-deporte"]
+    assert [h.id for h in index.similar(tmp_path / "index", "es-deporte")][0] == "es-pandillas"  # its words
+
+
 def test_large_result_sets_use_the_candidate_pool(index_dir: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from index import ranking

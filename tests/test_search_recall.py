@@ -64,8 +64,9 @@ def test_similar_finds_sections_about_the_same_areas_in_other_languages_too(corp
     bench = _bench("search_similar")
     results = bench.measure(corpus_catalog, tmp_path / "index", "heldout")
     summary = bench.summary(results)
-    # Measured 2026-12-01 (session 14): alike 0.630, in another language 0.485, alike and in
-    # another language 0.365 (words alone: 0.268, 0, 0).
+    # Measured 2026-12-01 (session 15): alike 0.685, in another language 0.602, alike and in
+    # another language 0.450 (words and areas, session 14: 0.630, 0.485, 0.365; words alone:
+    # 0.268, 0, 0).
     alike = sum(r.alike / r.hits for r in results if r.hits) / len(results)
     abroad = sum(r.alike_other_language / r.hits for r in results if r.hits) / len(results)
-    assert alike >= 0.55 and abroad >= 0.25, summary
+    assert alike >= 0.64 and abroad >= 0.40, summary
