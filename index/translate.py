@@ -212,10 +212,10 @@ def default_dictionary() -> Dictionary:
 
 def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, boost: float,
                  named: frozenset[str] = frozenset()) -> list[query.Query]:
-    """Each matched concept's phrases in the languages the query's ``words`` are not in: per
-    language, the ``per_lang`` that share most word roots with them (their cognates, so "violence
-    prevention" brings "prevención de la violencia" before the area's heavier terms), then the
-    heaviest.
+    """Each matched concept's phrases in the languages its ``words`` (a query's, or a section's
+    for similar sections) are not in: per language, the ``per_lang`` that share most word roots
+    with them (their cognates, so "violence prevention" brings "prevención de la violencia" before
+    the area's heavier terms), then the heaviest.
 
     A taxonomy area's terms are not synonyms of each other: "cybercrime" is one of the terms of
     5.2, beside "drug trafficking" and "trata de personas". So the heaviest fill in only when the

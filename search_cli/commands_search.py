@@ -183,8 +183,8 @@ def show(obj: Context, section_id: str, fmt: str) -> None:
 def similar(obj: Context, section_id: str, pillar: tuple[int, ...], theme: tuple[str, ...],
             country: tuple[str, ...], kind: tuple[str, ...], language: tuple[str, ...], year: tuple[int, ...],
             other_states: bool, limit: int, fmt: str) -> None:
-    """Sections most like the given one, in any language: those sharing its distinctive words,
-    and those about the same thematic areas. The filters are search's.
+    """Sections most like the given one, in any language: those sharing its distinctive words (or
+    their translations), and those about the same thematic areas. The filters are search's.
 
     Example:
 
