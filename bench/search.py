@@ -10,7 +10,8 @@ OR/NOT, some with filters, some sorted by date) and prints p50/p95 of
              with the same six FieldFacets (allow_overlap, Count), Whoosh's own way;
 
 plus build time, hostile queries, and the cold start of a fresh process running one
-search next to `python -c pass` (or the CLI, with --cli).
+search next to `python -c pass` (or the CLI, with --cli); and the latency of index.similar()
+for --similar random sections next to Whoosh's own more-like-this (more_like) on each.
 
     .venv/bin/python bench/search.py --quick                 # 2,000 sections
     .venv/bin/python bench/search.py --sizes 10000,100000    # the targets
@@ -39,6 +40,7 @@ from whoosh.lang import stopwords_for_language  # noqa: E402
 import index  # noqa: E402
 from index.lowering import Lowering, lower  # noqa: E402
 from index.opening import open_index  # noqa: E402
+from index.schema import STEM_FIELDS  # noqa: E402
 from index.querying import parse  # noqa: E402
 from index.settings import DEFAULT_SETTINGS  # noqa: E402
 from index.searching import translated  # noqa: E402
@@ -238,6 +240,27 @@ def time_ours(index_dir: Path, q: dict[str, Any]) -> tuple[float, int]:
     return time.perf_counter() - started, result.total
 
 
+def time_similar(index_dir: Path, n: int, seed: int = 13) -> tuple[list[float], list[float]]:
+    """index.similar() for ``n`` random sections (10 hits), next to plain Whoosh's more-like-this
+    on the same section (``Searcher.more_like``: its 15 key words in its language's stem field,
+    scored by Whoosh): words only, no areas, no translations, no filters."""
+    searcher = open_index(index_dir).searcher
+    docnums = random.Random(seed).sample(range(searcher.doc_count_all()), n + 1)
+    ours, plain = [], []
+    for i, docnum in enumerate(docnums):
+        stored = searcher.stored_fields(docnum)
+        text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
+        field = STEM_FIELDS.get(str(stored.get("language")), "body")
+        started = time.perf_counter()
+        index.similar(index_dir, stored["id"])
+        mid = time.perf_counter()
+        _ = [hit["title"] for hit in searcher.more_like(docnum, field, text=text, top=10, numterms=15)]
+        if i:  # the first call of each opens what later ones reuse
+            ours.append(mid - started)
+            plain.append(time.perf_counter() - mid)
+    return ours, plain
+
+
 def build(size: int, out: Path, reuse: bool) -> tuple[Path, float | None]:
     """Build (or reuse) the index of `size` generated sections.
 
@@ -316,8 +339,9 @@ def cold_start(index_dir: Path, cli_template: str | None, runs: int = 5) -> dict
 
 
 def bench_size(size: int, out: Path, n_queries: int, reuse: bool,
-               n_plain: int | None) -> dict[str, Any]:
-    """Build, warm up, then time ours and groupedby over the same queries."""
+               n_plain: int | None, n_similar: int = 0) -> dict[str, Any]:
+    """Build, warm up, then time ours and groupedby over the same queries (and similar() against
+    more_like over ``n_similar`` sections)."""
     index_dir, build_s = build(size, out, reuse)
     queries = make_queries(n_queries)
     started = time.perf_counter()
@@ -331,10 +355,11 @@ def bench_size(size: int, out: Path, n_queries: int, reuse: bool,
     # groupedby scores every match in Python: ~1 s a query at 100,000, so fewer by default
     n_plain = n_plain or (len(queries) if size <= 20000 else 50)
     plain = [time_groupedby(index_dir, q) for q in queries[:n_plain]]
+    similar, more_like = time_similar(index_dir, n_similar) if n_similar else ([], [])
     disk = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
     return {"size": size, "dir": index_dir, "build_s": build_s, "open_s": open_s,
             "ours": _percentiles(ours), "plain": _percentiles(plain), "n_plain": len(plain),
-            "n_ours": len(ours),
+            "n_ours": len(ours), "similar": similar, "more_like": more_like,
             "mean_total": statistics.mean(totals), "disk_mb": disk / 1e6}
 
 
@@ -351,6 +376,16 @@ def _print_tables(rows: list[dict[str, Any]], targets: dict[int, float]) -> None
         print(f"{r['size']:>9,} {build_s:>8} {r['disk_mb']:>6.0f} {r['open_s'] * 1000:>8.0f} "
               f"{r['mean_total']:>9.0f} | {o[0]:>8.1f} {o[1]:>6.1f} {o[2]:>6.1f} {r['n_ours']:>4} | "
               f"{p[0]:>13.1f} {p[1]:>6.1f} {p[2]:>6.1f} {r['n_plain']:>4} | {verdict}")
+    if any(r["similar"] for r in rows):
+        print("\nsimilar sections of one section, 10 hits (ms): index.similar() (words, areas, translated"
+              " words) next to Whoosh's more_like (words only)")
+        print(f"{'sections':>9} | {'similar p50':>11} {'p95':>6} {'max':>6} {'n':>4} | {'more_like p50':>13}"
+              f" {'p95':>6} {'max':>6}")
+        for r in rows:
+            if r["similar"]:
+                o, p = [[x * 1000 for x in _percentiles(r[k])] for k in ("similar", "more_like")]
+                print(f"{r['size']:>9,} | {o[0]:>11.1f} {o[1]:>6.1f} {o[2]:>6.1f} {len(r['similar']):>4} | "
+                      f"{p[0]:>13.1f} {p[1]:>6.1f} {p[2]:>6.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse indexes already built")
     parser.add_argument("--plain-queries", type=int, default=None,
                         help="queries timed with plain groupedby (default all; 50 above 20,000)")
+    parser.add_argument("--similar", type=int, default=40,
+                        help="sections whose similar sections are timed (0: none)")
     parser.add_argument("--cli", nargs="?", const="{mispa} --data-dir {data} search {query}", default=None,
                         help="also time the CLI; template with {mispa} {data} (a data directory whose "
                              "index is the bench's) {index} {query}")
@@ -370,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
           "(other processes share the machine: latencies are wall-clock)")
-    rows = [bench_size(size, args.out, args.queries, args.reuse, args.plain_queries)
+    rows = [bench_size(size, args.out, args.queries, args.reuse, args.plain_queries, args.similar)
             for size in sizes]
     _print_tables(rows, {10000: 30.0, 100000: 100.0})
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
