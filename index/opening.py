@@ -36,8 +36,11 @@ class OpenIndex:
     labels: dict[str, dict[str, str]]
     sort_keys: dict[str, array] = field(default_factory=dict)  # type: ignore[type-arg]
     # similar(): a concept named in a stem field, by field, concept and words: its stems there, and
-    # its translations lowered onto the stem fields of the other languages
+    # its translations lowered onto the stem fields of the other languages. Concepts are keyed by
+    # id, so the cache holds the dictionary they belong to (alive, its ids not reused): another
+    # dictionary (the taxonomy changed) starts another cache.
     lowered_translations: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    translations_dictionary: Any = None
 
     def sort_key(self, order: str) -> array:  # type: ignore[type-arg]
         """docnum -> sort key for "date" or "country", computed once."""

@@ -265,6 +265,8 @@ def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str
     reader = opened.searcher.reader()
     analyzer = reader.schema[field].analyzer
     ctx = Lowering(reader, DEFAULT_SETTINGS, opened.labels)
+    if opened.translations_dictionary is not dictionary:
+        opened.lowered_translations, opened.translations_dictionary = {}, dictionary
     cache = opened.lowered_translations
     out: list[wq.Query] = []
     for mention in mentions(content_words(text), dictionary):

@@ -241,7 +241,11 @@ def test_similar_finds_sections_of_other_languages_about_the_same_areas(tmp_path
 def test_similar_ranks_the_sections_of_other_languages_naming_its_words_translated(tmp_path: Path) -> None:
     """Of two Spanish sections as strongly about the section's area, the one on gangs ("pandillas",
     the glossary's translation of "gang") is more like an English section on gangs than the one
-    on sport, which comes first without translations (same area score, indexed before it)."""
+    on sport, which comes first without translations (same area score, indexed before it); also
+    once the taxonomy changed (its concepts are cached by id with the dictionary they belong to)."""
+    from index.opening import open_index
+    from index.vocabulary import vocabulary
+
     gangs = section("en-gangs", "en", "Leaving the gang", "Former gang members mentor boys at risk of "
                     "joining a gang in the capital.", topics={"2.5": 1.0})
     sport = section("es-deporte", "es", "Deporte en los barrios", "Ligas deportivas nocturnas para "
@@ -251,6 +255,9 @@ def test_similar_ranks_the_sections_of_other_languages_naming_its_words_translat
     index.build_index([gangs, sport, pandillas], tmp_path / "index")
     assert [h.id for h in index.similar(tmp_path / "index", "en-gangs")] == ["es-pandillas", "es-deporte"]
     assert [h.id for h in index.similar(tmp_path / "index", "es-deporte")][0] == "es-pandillas"  # its words
+    use_taxonomy(type("Empty", (), {"terms": ()})())  # another dictionary (as when the taxonomy changes)
+    assert [h.id for h in index.similar(tmp_path / "index", "en-gangs")] == ["es-pandillas", "es-deporte"]
+    assert open_index(tmp_path / "index").translations_dictionary is vocabulary().dictionary
 
 
 def test_large_result_sets_use_the_candidate_pool(index_dir: Path,
