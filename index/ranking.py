@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 

@@ -270,8 +270,7 @@ def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str
     cache = opened.lowered_translations
     out: list[wq.Query] = []
     for mention in mentions(content_words(text), dictionary):
-        concepts = tuple(sorted({id(m.concept) for m in mention.matches}))
-        key = (field, concepts, tuple(map(fold, mention.words)))
+        key = (field, mention.concepts, tuple(map(fold, mention.words)))
         if key not in cache:
             stems = tuple(t.text for word in mention.words for t in analyzer(word, mode="query"))
             cache[key] = (stems, _in_other_languages(mention, ctx))

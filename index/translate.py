@@ -246,10 +246,12 @@ def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, 
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A concept a text names: its matches where the text first names it, and the words there."""
+    """A concept a text names: its matches where the text first names it, the words there, and
+    the ids of the matched concepts (what tells one mention from another)."""
 
     matches: tuple[Match, ...]
     words: tuple[str, ...]
+    concepts: tuple[int, ...]
 
 
 def mentions(words: Sequence[str], d: Dictionary) -> list[Mention]:
@@ -264,8 +266,8 @@ def mentions(words: Sequence[str], d: Dictionary) -> list[Mention]:
             i += 1
             continue
         n = matches[0].length
-        found.setdefault(tuple(sorted({id(m.concept) for m in matches})),
-                         Mention(tuple(matches), tuple(words[i:i + n])))
+        concepts = tuple(sorted({id(m.concept) for m in matches}))
+        found.setdefault(concepts, Mention(tuple(matches), tuple(words[i:i + n]), concepts))
         i += n
     return list(found.values())
 
