@@ -6,7 +6,7 @@ DEMO_DATA ?= mispa-data
 
 .PHONY: install system-deps demo test bench clean-demo
 
-$(VENV)/.installed: pyproject.toml setup.py classify/hits.py classify/hits.pxd
+$(VENV)/.installed: pyproject.toml setup.py classify/hits.py classify/hits.pxd classify/_scan.pyx
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

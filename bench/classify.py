@@ -6,8 +6,9 @@ After one untimed pass of each side, the sides are timed in turns, ``--repeat`` 
 figures are the medians (min..max beside them), and a ratio is the median of each turn's ratio,
 so a burst of other work on the machine moves one turn rather than the result.
 
-The tagger runs its work after matching compiled when the install built it (classify/hits.py,
-see setup.py); the plain-Python module is then timed too, in the same turns, for comparison.
+The tagger runs compiled when the install built its two modules (see setup.py): the matching in C
+(classify/_scan.pyx) and the work after it (classify/hits.py). The tagger without either, plain
+Python, is then timed too, in the same turns, for comparison.
 """
 
 from __future__ import annotations
@@ -69,14 +70,20 @@ def main() -> None:
         for section in sections:
             classify(section)
 
-    compiled = engine._hits is not hits
+    matchers = [matcher_for(lang) for lang in ("es", "en", "pt", "fr")]
+    scanners = [m.scanner for m in matchers]
+    compiled = engine._hits is not hits or any(scanners)
 
-    def plain() -> None:  # the same, with the plain-Python module after matching
+    def plain() -> None:  # the same, in plain Python: no scanner, the plain module after matching
         engine._hits = hits
+        for m in matchers:
+            m.scanner = None
         try:
             ours()
         finally:
             engine._hits = best
+            for m, scanner in zip(matchers, scanners):
+                m.scanner = scanner
 
     best = engine._hits
     sides = [bare, ours, plain] if compiled else [bare, ours]
@@ -86,7 +93,8 @@ def main() -> None:
         side()
     times = [[seconds(side) for side in sides] for _ in range(args.repeat)]
     n = len(items)
-    print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max); tagger {hits.status()}")
+    print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max)")
+    print(f"  matching: {engine.scanner()[1]}; after matching: {hits.status()}")
     trained = [f"{lang}: {c.reason}" for lang in ("es", "en", "pt", "fr")
                if (c := pipelines.choose(lang)).nlp]
     if trained:  # the tagger runs the whole pipeline; the tokenizer's side is still make_doc alone

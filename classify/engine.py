@@ -17,11 +17,14 @@ none of the declared ones. Themes are the best areas of the chosen pillars. Flag
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Mapping
 
 from ingest.model import Tag
@@ -31,6 +34,8 @@ from .declared import parse_declared_areas, parse_declared_pillars
 from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
 SCORING = Path(__file__).parent / "taxonomy" / "scoring.toml"
+SCANNER_SOURCE = Path(__file__).parent / "_scan.pyx"
+SCANNER = "classify._scan"  # the module setup.py compiles _scan.pyx into
 _ACRONYM_HINT = "acronym?"  # key prefix of the acronyms' NORM patterns
 _hits = hits.best()  # the work after matching; compiled when built from its source as it is
 
@@ -110,6 +115,10 @@ class Matcher:
                 self.norm_matcher.add(key, [self.pattern(term)])
         self.has_acronyms = bool(acronyms)
         self.acronyms = self._add_acronym_hints(acronyms, keys.strings)
+        scan = scanner()[0]
+        # The compiled scanner reads the NORM matcher alone: only when the acronyms have hints
+        self.scanner = (scan.Scanner(self.norm_matcher, self.terms, self.acronyms)
+                        if scan is not None and (self.acronyms is not None or not self.has_acronyms) else None)
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
@@ -209,10 +218,24 @@ class Matcher:
         return us_spelling(folded) if self.english else folded
 
     def match(self, text: str) -> tuple[Any, list[tuple[Term, int, int]]]:
-        """The doc of ``text`` and the terms found in it, (term, start token, end token) by start,
-        leaving out a match inside a longer one of the same pillar (see ``hits._longest``)."""
+        """The doc of ``text`` and the terms found in it (see ``kept``)."""
         doc = self.doc(text)
-        return doc, list(_hits._longest(self.find(doc), self.terms))
+        return doc, self.kept(doc)
+
+    def kept(self, doc: Any) -> list[tuple[Term, int, int]]:
+        """The terms found in ``doc``, (term, start token, end token) by start, leaving out a
+        match inside a longer one of the same pillar (see ``hits._longest``): the compiled
+        scanner's when there is one, else ``find``'s matches through ``hits._longest``."""
+        if self.scanner is not None:
+            return self.scanner.kept(doc)
+        return _hits._longest(self.find(doc), self.terms)
+
+    def token_starts(self, doc: Any, starts: list[int]) -> list[int]:
+        """The index of each field's first token, the fields starting at the characters
+        ``starts`` (see ``hits._token_starts``); read in C by the compiled scanner's module."""
+        if self.scanner is not None:
+            return scanner()[0].token_starts(doc, starts)
+        return _hits._token_starts(doc, starts)
 
     def find(self, doc: Any) -> list[tuple[int, int, int]]:
         """Every (match id, start, end) of the terms in ``doc``: the NORM
@@ -280,6 +303,29 @@ def _lemma_table(nlp: Any, lang: str) -> Any:
         return Table()
 
 
+@lru_cache(maxsize=1)
+def scanner() -> tuple[ModuleType | None, str]:
+    """The compiled scanner (``classify/_scan.pyx``) and "compiled", when the install built it from
+    that file as it is now and against the spaCy that runs (its structures must be the same);
+    otherwise None and why: the tagger then finds its terms in Python (same results). Also None
+    when the environment sets MISPA_PURE_PYTHON=1."""
+    if os.environ.get("MISPA_PURE_PYTHON") == "1":
+        return None, "plain Python (MISPA_PURE_PYTHON=1)"
+    try:
+        module = __import__(SCANNER, fromlist=["SOURCE_SHA256"])
+    except (ImportError, ValueError):  # ValueError: spaCy's structures changed size since the build
+        return None, "plain Python (no compiled scanner: no Cython, C++ compiler or spaCy at install)"
+    if not SCANNER_SOURCE.exists() or getattr(module, "SOURCE_SHA256", None) != hashlib.sha256(
+            SCANNER_SOURCE.read_bytes()).hexdigest():
+        return None, "plain Python (the compiled scanner predates an edit of _scan.pyx: reinstall to rebuild)"
+    import spacy
+
+    if getattr(module, "SPACY_VERSION", None) != spacy.__version__:
+        return None, (f"plain Python (the compiled scanner was built for spaCy {getattr(module, 'SPACY_VERSION', '?')}"
+                      f", this is {spacy.__version__}: reinstall to rebuild)")
+    return module, f"compiled ({SCANNER})"
+
+
 @lru_cache(maxsize=8)
 def matcher_for(lang: str, taxonomy_dir: Path | None = None) -> Matcher:
     """The matcher of ``lang``, reading texts with the pipeline ``pipelines.toml`` configures for it
@@ -305,8 +351,8 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
         declared_areas = parse_declared_areas(section.declared_pillar, taxonomy)
     else:
         declared, declared_areas = (), ()
-    return Classification(*_hits.decide(doc, matcher.find(doc), matcher.terms, views, starts, declared,
-                                        declared_areas, taxonomy, load_scoring()))
+    return Classification(*_hits.decide(doc, matcher.kept(doc), matcher.token_starts(doc, starts), views, starts,
+                                        declared, declared_areas, taxonomy, load_scoring()))
 
 
 def tokenized_text(section: SectionInput) -> str:

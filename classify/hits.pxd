@@ -5,7 +5,7 @@ import cython
 
 @cython.locals(n=cython.Py_ssize_t, count=cython.Py_ssize_t, repeats=cython.Py_ssize_t,
                first=cython.Py_ssize_t, stop=cython.Py_ssize_t, next_start=cython.Py_ssize_t)
-cpdef tuple _counted(matches, terms, token_starts, views, cfg)
+cpdef tuple _counted(kept, token_starts, views, cfg)
 
 @cython.locals(start=cython.Py_ssize_t, r=cython.Py_ssize_t, neg_end=cython.Py_ssize_t,
                end=cython.Py_ssize_t)

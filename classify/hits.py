@@ -98,19 +98,19 @@ _SEPARATOR = "\n\n¶\n\n"
 _LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")  # a line break that is not part of a blank line
 
 
-def decide(doc: Any, matches: list[tuple[int, int, int]], terms: Mapping[int, Term],
-           views: list[tuple[str, str]], starts: list[int], declared: tuple[int, ...],
-           declared_areas: tuple[str, ...], taxonomy: Taxonomy, cfg: dict[str, Any]) -> tuple[
-        list[Tag], list[str], dict[int, float], dict[str, float]]:
+def decide(doc: Any, kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
+           starts: list[int], declared: tuple[int, ...], declared_areas: tuple[str, ...], taxonomy: Taxonomy,
+           cfg: dict[str, Any]) -> tuple[list[Tag], list[str], dict[int, float], dict[str, float]]:
     """What one section's matches come to: its tags (pillars, then themes, each with score,
     source and evidence), flags, the text's score of each pillar, and of every area it names.
 
-    ``doc``: the tokens of ``join_views(views)`` (fields starting at ``starts``); ``matches``: the
-    (match id, start, end) of the terms (``terms``, by match id) in it; ``declared``: the pillars
-    (and ``declared_areas``, the areas) the reply's own field names; ``cfg``: scoring.toml.
+    ``doc``: the tokens of ``join_views(views)`` (fields starting at the characters ``starts``
+    and at the tokens ``token_starts``, see ``_token_starts``); ``kept``: the (term, start, end)
+    of the terms found in it, as ``_longest`` keeps them; ``declared``: the pillars (and
+    ``declared_areas``, the areas) the reply's own field names; ``cfg``: scoring.toml.
     """
     decision = cfg["decision"]
-    area_raw, pillar_raw, evidence = _collect(doc, matches, terms, views, starts, cfg)
+    area_raw, pillar_raw, evidence = _collect(doc, kept, token_starts, views, starts, cfg)
     sat = decision["saturation"]
     area_score = {a: 1 - math.exp(-v / sat) for a, v in area_raw.items()}
     pillar_score = {p: 1 - math.exp(-v / sat) for p, v in pillar_raw.items()}
@@ -143,11 +143,10 @@ def _repeat_counters(views: list[tuple[str, str]]) -> list[dict[str, int]]:
     return [by_name.setdefault(name, {}) for name, _ in views]
 
 
-def _collect(doc: Any, matches: list[tuple[int, int, int]], terms: Mapping[int, Term],
-             views: list[tuple[str, str]], starts: list[int], cfg: dict[str, Any]) -> tuple[
-        dict[str, float], dict[int, float], _Evidence]:
+def _collect(doc: Any, kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
+             starts: list[int], cfg: dict[str, Any]) -> tuple[dict[str, float], dict[int, float], _Evidence]:
     """Raw evidence sums per area and per pillar, and the evidence of each area and pillar."""
-    strong, weak = _counted(matches, terms, _token_starts(doc, starts), views, cfg)
+    strong, weak = _counted(kept, token_starts, views, cfg)
     strong_pillars = {hits[0][0].pillar for hits in strong.values()}  # an area lies in one pillar
     for hit in weak:
         term = hit[0]
@@ -186,9 +185,9 @@ _Hit = tuple[Term, int, int, int, float]
 _WEIGHT = itemgetter(4)
 
 
-def _counted(matches: list[tuple[int, int, int]], terms: Mapping[int, Term], token_starts: list[int],
-             views: list[tuple[str, str]], cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
-    """The (match id, start, end) matches of ``views`` that ``_longest`` keeps, in its order, each
+def _counted(kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
+             cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
+    """The (term, start, end) matches of ``views`` that ``_longest`` keeps, in its order, each
     term counted at most ``max_repeats`` times per field, as hits: strong terms by area, and weak
     terms."""
     field_weights = _field_weights(views, cfg["field_weights"])
@@ -197,7 +196,7 @@ def _counted(matches: list[tuple[int, int, int]], terms: Mapping[int, Term], tok
     weak: list[_Hit] = []
     n, next_field = 0, [*token_starts[1:], sys.maxsize]  # the field of the matches, and where the next starts
     counter, field_weight, next_start = counts[0], field_weights[0], next_field[0]
-    for term, first, stop in _longest(matches, terms):
+    for term, first, stop in kept:
         if first >= next_start:  # the match lies in a later field
             while first >= next_field[n]:
                 n += 1
