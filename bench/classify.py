@@ -94,7 +94,7 @@ def main() -> None:
     times = [[seconds(side) for side in sides] for _ in range(args.repeat)]
     n = len(items)
     print(f"{n} sections of ~300 words, {args.repeat} turns: median (min .. max)")
-    print(f"  matching: {engine.scanner()[1]}; after matching: {hits.status()}")
+    print(f"  matching: {engine.scanner().reason}; after matching: {hits.status()}")
     trained = [f"{lang}: {c.reason}" for lang in ("es", "en", "pt", "fr")
                if (c := pipelines.choose(lang)).nlp]
     if trained:  # the tagger runs the whole pipeline; the tokenizer's side is still make_doc alone

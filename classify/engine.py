@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from ingest.model import Tag
 
@@ -115,10 +115,11 @@ class Matcher:
                 self.norm_matcher.add(key, [self.pattern(term)])
         self.has_acronyms = bool(acronyms)
         self.acronyms = self._add_acronym_hints(acronyms, keys.strings)
-        scan = scanner()[0]
+        scan = scanner().module
         # The compiled scanner reads the NORM matcher alone: only when the acronyms have hints
         self.scanner = (scan.Scanner(self.norm_matcher, self.terms, self.acronyms)
                         if scan is not None and (self.acronyms is not None or not self.has_acronyms) else None)
+        self._scanned_token_starts = scan.token_starts if self.scanner is not None else None
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
@@ -234,7 +235,7 @@ class Matcher:
         """The index of each field's first token, the fields starting at the characters
         ``starts`` (see ``hits._token_starts``); read in C by the compiled scanner's module."""
         if self.scanner is not None:
-            return scanner()[0].token_starts(doc, starts)
+            return self._scanned_token_starts(doc, starts)
         return _hits._token_starts(doc, starts)
 
     def find(self, doc: Any) -> list[tuple[int, int, int]]:
@@ -303,27 +304,37 @@ def _lemma_table(nlp: Any, lang: str) -> Any:
         return Table()
 
 
+class ScannerChoice(NamedTuple):
+    """What ``scanner()`` found: the compiled scanner or None, why, and whether a reinstall is due."""
+
+    module: ModuleType | None
+    reason: str
+    outdated: bool = False  # built from an older _scan.pyx, or for another spaCy
+
+
 @lru_cache(maxsize=1)
-def scanner() -> tuple[ModuleType | None, str]:
+def scanner() -> ScannerChoice:
     """The compiled scanner (``classify/_scan.pyx``) and "compiled", when the install built it from
     that file as it is now and against the spaCy that runs (its structures must be the same);
     otherwise None and why: the tagger then finds its terms in Python (same results). Also None
     when the environment sets MISPA_PURE_PYTHON=1."""
     if os.environ.get("MISPA_PURE_PYTHON") == "1":
-        return None, "plain Python (MISPA_PURE_PYTHON=1)"
+        return ScannerChoice(None, "plain Python (MISPA_PURE_PYTHON=1)")
     try:
         module = __import__(SCANNER, fromlist=["SOURCE_SHA256"])
     except (ImportError, ValueError):  # ValueError: spaCy's structures changed size since the build
-        return None, "plain Python (no compiled scanner: no Cython, C++ compiler or spaCy at install)"
-    if not SCANNER_SOURCE.exists() or getattr(module, "SOURCE_SHA256", None) != hashlib.sha256(
-            SCANNER_SOURCE.read_bytes()).hexdigest():
-        return None, "plain Python (the compiled scanner predates an edit of _scan.pyx: reinstall to rebuild)"
+        return ScannerChoice(None, "plain Python (no compiled scanner: no Cython, C++ compiler or spaCy at install)")
+    digest = hashlib.sha256(SCANNER_SOURCE.read_bytes()).hexdigest() if SCANNER_SOURCE.exists() else None
+    if getattr(module, "SOURCE_SHA256", None) != digest:
+        return ScannerChoice(None, "plain Python (the compiled scanner predates an edit of _scan.pyx: reinstall "
+                             "to rebuild)", outdated=True)
     import spacy
 
-    if getattr(module, "SPACY_VERSION", None) != spacy.__version__:
-        return None, (f"plain Python (the compiled scanner was built for spaCy {getattr(module, 'SPACY_VERSION', '?')}"
-                      f", this is {spacy.__version__}: reinstall to rebuild)")
-    return module, f"compiled ({SCANNER})"
+    built_for = getattr(module, "SPACY_VERSION", "?")
+    if built_for != spacy.__version__:
+        return ScannerChoice(None, f"plain Python (the compiled scanner was built for spaCy {built_for}, this is "
+                             f"{spacy.__version__}: reinstall to rebuild)", outdated=True)
+    return ScannerChoice(module, f"compiled ({SCANNER})")
 
 
 @lru_cache(maxsize=8)

@@ -109,15 +109,17 @@ def doctor(obj: Context, fmt: str) -> None:
 
 
 def _tagger_finding() -> Any:
-    """Whether the tagger runs its compiled step (classify/hits.py): a build older than an edit
-    of hits.py is a problem (tagging runs slower than it should); no compiler at install is not."""
-    from classify import hits
+    """Whether the tagger runs its two compiled modules: the matching (classify/_scan.pyx) and the
+    work after it (classify/hits.py). A build older than an edit of either, or the scanner built
+    for another spaCy, is a problem (tagging runs slower than it should); no compiler at install
+    is not."""
+    from classify import engine, hits
     from ingest.doctor import Finding
 
-    status = hits.status()
-    stale = status == hits.STALE_BUILD
-    return Finding("tagger build", not stale, status, "pip install -e . (in mispa's virtual environment) "
-                   "rebuilds it" if stale else "")
+    after, matching = hits.status(), engine.scanner()
+    stale = after == hits.STALE_BUILD or matching.outdated
+    return Finding("tagger build", not stale, f"matching: {matching.reason}; after matching: {after}",
+                   "pip install -e . (in mispa's virtual environment) rebuilds it" if stale else "")
 
 
 def _read_taxonomy() -> str:

@@ -38,30 +38,30 @@ def fake_scanner(monkeypatch: pytest.MonkeyPatch, fresh_choice: None) -> types.M
 
 
 def test_the_scanner_is_used_only_while_built_from_its_source_for_this_spacy(fake_scanner: types.ModuleType) -> None:
-    assert engine.scanner() == (fake_scanner, "compiled (classify._scan)")
+    assert engine.scanner() == (fake_scanner, "compiled (classify._scan)", False)
     engine.scanner.cache_clear()
     fake_scanner.SOURCE_SHA256 = "0" * 64  # built before an edit of _scan.pyx
-    module, reason = engine.scanner()
-    assert module is None and "predates an edit of _scan.pyx" in reason
+    module, reason, outdated = engine.scanner()
+    assert module is None and "predates an edit of _scan.pyx" in reason and outdated
 
 
 def test_a_scanner_built_for_another_spacy_is_not_used(fake_scanner: types.ModuleType) -> None:
     fake_scanner.SPACY_VERSION = "3.7.0-other"
-    module, reason = engine.scanner()
-    assert module is None and "built for spaCy 3.7.0-other" in reason and "reinstall" in reason
+    module, reason, outdated = engine.scanner()
+    assert module is None and "built for spaCy 3.7.0-other" in reason and "reinstall" in reason and outdated
 
 
 def test_no_scanner_built_or_plain_python_asked_for(monkeypatch: pytest.MonkeyPatch, fresh_choice: None) -> None:
     monkeypatch.setitem(sys.modules, engine.SCANNER, None)  # import fails, as when nothing was built
-    module, reason = engine.scanner()
-    assert module is None and "no compiled scanner" in reason
+    module, reason, outdated = engine.scanner()
+    assert module is None and "no compiled scanner" in reason and not outdated  # slower, not wrong
     engine.scanner.cache_clear()
     monkeypatch.setenv("MISPA_PURE_PYTHON", "1")
-    assert engine.scanner() == (None, "plain Python (MISPA_PURE_PYTHON=1)")
+    assert engine.scanner() == (None, "plain Python (MISPA_PURE_PYTHON=1)", False)
 
 
 def _compiled() -> types.ModuleType | None:
-    module = engine.scanner()[0]
+    module = engine.scanner().module
     return module if module is not None and hasattr(module, "Scanner") else None
 
 

@@ -36,6 +36,7 @@ def problems(checks: dict[str, dict]) -> dict[str, dict]:
 @pytest.fixture
 def tools(monkeypatch):
     """Every system tool and OCR language present and the tagger built, whatever this machine has."""
+    import classify.engine
     import classify.hits
     import ingest.doctor
     import ingest.ocr
@@ -43,6 +44,8 @@ def tools(monkeypatch):
     monkeypatch.setattr(ingest.doctor.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     monkeypatch.setattr(ingest.ocr, "installed_languages", lambda _: ("spa", "eng", "por", "fra"))
     monkeypatch.setattr(classify.hits, "status", lambda: "compiled (classify._hits_c)")
+    monkeypatch.setattr(classify.engine, "scanner", lambda: classify.engine.ScannerChoice(
+        None, "compiled (classify._scan)"))
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,23 @@ def test_a_tagger_build_older_than_its_source_is_found(healthy, tools, monkeypat
     monkeypatch.setattr(classify.hits, "status", lambda: "plain Python (no compiled module: no Cython or C "
                         "compiler at install)")
     code, checks = doctor(healthy)  # slower, not wrong: no problem
-    assert code == 0 and checks["tagger build"]["message"].startswith("plain Python")
+    assert code == 0 and "after matching: plain Python" in checks["tagger build"]["message"]
+
+
+def test_a_scanner_older_than_its_source_or_built_for_another_spacy_is_found(healthy, tools, monkeypatch):
+    import classify.engine
+
+    for reason in ("plain Python (the compiled scanner predates an edit of _scan.pyx: reinstall to rebuild)",
+                   "plain Python (the compiled scanner was built for spaCy 3.7.0, this is 3.8.18: reinstall)"):
+        monkeypatch.setattr(classify.engine, "scanner", lambda r=reason: classify.engine.ScannerChoice(None, r, True))
+        code, checks = doctor(healthy)
+        assert code == 1 and set(problems(checks)) == {"tagger build"}
+        assert checks["tagger build"]["message"].startswith(f"matching: {reason}")
+        assert "pip install -e ." in checks["tagger build"]["fix"]
+    monkeypatch.setattr(classify.engine, "scanner", lambda: classify.engine.ScannerChoice(
+        None, "plain Python (no compiled scanner: no Cython, C++ compiler or spaCy at install)"))
+    code, checks = doctor(healthy)  # slower, not wrong: no problem
+    assert code == 0 and checks["tagger build"]["message"].startswith("matching: plain Python")
 
 
 def test_a_configured_spacy_pipeline_that_is_not_installed_is_found(healthy, tools, monkeypatch):
