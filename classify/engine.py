@@ -4,7 +4,9 @@ Per language, ``spacy.blank(lang)`` tokenizes; each token's norm is set to its l
 lookup tables of ``spacy-lookups-data`` (no model download), lower-cased and accent-folded, and a
 ``PhraseMatcher`` on NORM finds the taxonomy's terms (built the same way, so "víctimas de la
 violencia intrafamiliar" matches "violencia intrafamiliar"). Acronyms flagged ``case`` match
-exactly on ORTH. Every match records its field and character offsets as evidence. A trained
+exactly on ORTH. Every match records its field and character offsets as evidence. When the
+install compiled it, ``classify/_scan.pyx`` finds and keeps the matches in C (``scanner()``), with
+the same results as the Python path here (``Matcher.find`` and ``hits._longest``). A trained
 pipeline reads a language instead, its lemmas becoming the norms, only when ``pipelines.toml``
 names one and it is installed (``classify.pipelines``).
 
@@ -12,7 +14,9 @@ Decision (numbers in ``taxonomy/scoring.toml``): evidence per area is the sum of
 field weight (weak terms only count beside a strong one), turned into a 0..1 score. Declared
 pillars are kept; the text adds a pillar only when strong, or as it would alone when it supports
 none of the declared ones. Themes are the best areas of the chosen pillars. Flags: ``conflict``
-(declared pillars miss the text's strongest), ``untagged``, ``low_confidence``.
+(declared pillars miss the text's strongest), ``untagged``, ``low_confidence``, and
+``partly_read``: a section longer than the pipeline's ``max_length`` (spaCy's 1,000,000 characters
+unless a trained pipeline sets another) is read up to there, its tags coming from that part.
 """
 
 from __future__ import annotations
@@ -356,14 +360,21 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
     matcher = matcher_for(section.language if section.language in taxonomy.languages else "es", taxonomy_dir)
     views = _hits.read_views(section)
     joined, starts = _hits.join_views(views)
-    doc = matcher.doc(joined)
+    partly = len(joined) > matcher.nlp.max_length  # spaCy's limit, 1,000,000 characters unless set
+    doc = matcher.doc(joined[:matcher.nlp.max_length] if partly else joined)
     if use_declared:
         declared = parse_declared_pillars(section.declared_pillar, taxonomy)
         declared_areas = parse_declared_areas(section.declared_pillar, taxonomy)
     else:
         declared, declared_areas = (), ()
-    return Classification(*_hits.decide(doc, matcher.kept(doc), matcher.token_starts(doc, starts), views, starts,
-                                        declared, declared_areas, taxonomy, load_scoring()))
+    result = Classification(*_hits.decide(doc, matcher.kept(doc), matcher.token_starts(doc, starts), views,
+                                          starts, declared, declared_areas, taxonomy, load_scoring()))
+    if partly:
+        result.flags.append(PARTLY_READ)
+    return result
+
+
+PARTLY_READ = "partly_read"  # the flag of a section read only up to the pipeline's max_length
 
 
 def tokenized_text(section: SectionInput) -> str:

@@ -350,3 +350,30 @@ def test_a_taxonomy_directory_of_its_own_is_the_one_matched(tmp_path):
     assert classify(section).themes == []  # not a term of the package's taxonomy
     mine = classify(section, taxonomy_dir=tmp_path)
     assert mine.themes == ["4.4"] and mine.pillars == [4]
+
+
+def test_a_section_longer_than_spacys_limit_is_tagged_from_its_first_million_characters(tmp_path):
+    """spaCy refuses a text over its max_length (1,000,000 characters); such a section (a long
+    annex pasted into one field) is read up to there and flagged, and its reply still ingests."""
+    import docx
+    from click.testing import CliRunner
+
+    from search_cli.cli import cli
+
+    long = "La violencia doméstica en los hogares y la atención a las víctimas. " * 16_000
+    section = SectionInput(title="Programa de atención", fields={"description": long, "results": "Resultados."},
+                           language="es")
+    result = classify(section)
+    assert len(long) > 1_000_000 and result.flags == ["partly_read"]
+    assert "2.4" in result.themes and 2 in result.pillars
+    evidence = [e for t in result.tags for e in t.evidence]
+    assert evidence and all(e.field == "description" and e.end <= 1_000_000 for e in evidence)
+    assert classify(SectionInput(title="Programa", fields={"description": long[:5000]}, language="es")).flags == []
+
+    reply = docx.Document()
+    reply.add_heading("Programa de atención a víctimas de violencia doméstica", 1)
+    reply.add_paragraph("Descripción: " + long)
+    reply.save(tmp_path / "long.docx")
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "data"), "ingest", str(tmp_path / "long.docx")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and "failed" not in result.output, result.output
