@@ -2,12 +2,13 @@
 # distutils: language = c++
 """The terms of one doc, found and kept as ``Matcher.kept`` does in Python, in one pass of C.
 
-``Scanner.kept(doc)`` gives what ``hits._longest(matcher.find(doc), matcher.terms)`` gives: the
-NORM matcher's matches (its ``find_matches``, called directly, so no (match id, start, end) tuple
-and no callback lookup is made for each match), the acronyms checked at their hints' places and
-put after them in the ORTH matcher's order, then the matches inside a longer one of the same
-pillar left out. Only the kept matches become Python objects. ``tests/test_classify_scan.py``
-checks that both give the same on the corpus.
+``Scanner.kept(doc)`` gives what ``hits.in_chars(doc, hits._longest(matcher.find(doc),
+matcher.terms))`` gives: the NORM matcher's matches (its ``find_matches``, called directly, so no
+(match id, start, end) tuple and no callback lookup is made for each match), the acronyms checked
+at their hints' places and put after them in the ORTH matcher's order, then the matches inside a
+longer one of the same pillar left out, each as (term, first character, end character). Only the
+kept matches become Python objects. ``tests/test_classify_scan.py`` checks that both give the same
+on the corpus.
 
 This file is compiled against spaCy's own declarations (``.pxd``): its ``PhraseMatcher`` and
 ``Doc`` structures must be those of the spaCy it runs with, so setup.py writes the version it
@@ -42,7 +43,6 @@ cdef class Scanner:
     def __init__(self, PhraseMatcher matcher, terms, hints):
         """``terms``: Term by match id; ``hints``: (acronym's match id, its words, its rank) by
         the match id of its NORM pattern (engine's ``_Hint``), or None when there are none."""
-        cdef int n
         self.matcher = matcher
         self.terms = []
         index, pillars = {}, {}
@@ -75,7 +75,8 @@ cdef class Scanner:
         return self.slot[low]
 
     def kept(self, Doc doc):
-        """The (term, start, end) of ``doc`` that ``hits._longest(find(doc))`` gives, in its order."""
+        """The (term, first character, end character) of the terms in ``doc`` that ``hits._longest``
+        keeps of ``find(doc)``, in its order."""
         cdef vector[SpanC] found
         cdef vector[Key] keyed, acronyms
         cdef Key acronym
@@ -132,7 +133,7 @@ cdef class Scanner:
                 reach_start[r], reach_end[r] = start, end
             elif end != reach_end[r] or start != reach_start[r]:
                 continue
-            kept.append((terms[keyed[i].second & _LOW], start, end))
+            kept.append((terms[keyed[i].second & _LOW], doc.c[start].idx, doc.c[end - 1].idx + doc.c[end - 1].lex.length))
         return kept
 
 
@@ -143,19 +144,3 @@ cdef inline Key _key(uint64_t start, uint64_t rank, uint64_t end, uint64_t index
     key.second = (index << 32) | term
     return key
 
-
-def token_starts(Doc doc, list starts):
-    """What ``hits._token_starts`` gives: the index of each field's first token, the fields
-    starting at the character offsets ``starts``, read from the tokens' offsets in C."""
-    cdef int low = 0, high, mid, start
-    found = [0]
-    for start in starts[1:]:
-        high = doc.length
-        while low < high:
-            mid = (low + high) // 2
-            if doc.c[mid].idx < start:
-                low = mid + 1
-            else:
-                high = mid
-        found.append(low)
-    return found

@@ -123,7 +123,6 @@ class Matcher:
         # The compiled scanner reads the NORM matcher alone: only when the acronyms have hints
         self.scanner = (scan.Scanner(self.norm_matcher, self.terms, self.acronyms)
                         if scan is not None and (self.acronyms is not None or not self.has_acronyms) else None)
-        self._scanned_token_starts = scan.token_starts if self.scanner is not None else None
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and
@@ -228,19 +227,12 @@ class Matcher:
         return doc, self.kept(doc)
 
     def kept(self, doc: Any) -> list[tuple[Term, int, int]]:
-        """The terms found in ``doc``, (term, start token, end token) by start, leaving out a
-        match inside a longer one of the same pillar (see ``hits._longest``): the compiled
+        """The terms found in ``doc``, (term, first character, end character) by start, leaving
+        out a match inside a longer one of the same pillar (see ``hits._longest``): the compiled
         scanner's when there is one, else ``find``'s matches through ``hits._longest``."""
         if self.scanner is not None:
             return self.scanner.kept(doc)
-        return _hits._longest(self.find(doc), self.terms)
-
-    def token_starts(self, doc: Any, starts: list[int]) -> list[int]:
-        """The index of each field's first token, the fields starting at the characters
-        ``starts`` (see ``hits._token_starts``); read in C by the compiled scanner's module."""
-        if self.scanner is not None:
-            return self._scanned_token_starts(doc, starts)
-        return _hits._token_starts(doc, starts)
+        return _hits.in_chars(doc, _hits._longest(self.find(doc), self.terms))
 
     def find(self, doc: Any) -> list[tuple[int, int, int]]:
         """Every (match id, start, end) of the terms in ``doc``: the NORM
@@ -367,8 +359,8 @@ def classify(section: SectionInput, *, use_declared: bool = True, taxonomy_dir: 
         declared_areas = parse_declared_areas(section.declared_pillar, taxonomy)
     else:
         declared, declared_areas = (), ()
-    result = Classification(*_hits.decide(doc, matcher.kept(doc), matcher.token_starts(doc, starts), views,
-                                          starts, declared, declared_areas, taxonomy, load_scoring()))
+    result = Classification(*_hits.decide(matcher.kept(doc), views, starts, declared, declared_areas, taxonomy,
+                                          load_scoring()))
     if partly:
         result.flags.append(PARTLY_READ)
     return result

@@ -13,7 +13,6 @@ gives the compiled twin when it was built from this file as it is now, and this 
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import math
 import os
@@ -21,7 +20,7 @@ import re
 import sys
 from dataclasses import fields
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Mapping
@@ -98,19 +97,19 @@ _SEPARATOR = "\n\n¶\n\n"
 _LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")  # a line break that is not part of a blank line
 
 
-def decide(doc: Any, kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
-           starts: list[int], declared: tuple[int, ...], declared_areas: tuple[str, ...], taxonomy: Taxonomy,
+def decide(kept: list[tuple[Term, int, int]], views: list[tuple[str, str]], starts: list[int],
+           declared: tuple[int, ...], declared_areas: tuple[str, ...], taxonomy: Taxonomy,
            cfg: dict[str, Any]) -> tuple[list[Tag], list[str], dict[int, float], dict[str, float]]:
     """What one section's matches come to: its tags (pillars, then themes, each with score,
     source and evidence), flags, the text's score of each pillar, and of every area it names.
 
-    ``doc``: the tokens of ``join_views(views)`` (fields starting at the characters ``starts``
-    and at the tokens ``token_starts``, see ``_token_starts``); ``kept``: the (term, start, end)
-    of the terms found in it, as ``_longest`` keeps them; ``declared``: the pillars (and
-    ``declared_areas``, the areas) the reply's own field names; ``cfg``: scoring.toml.
+    ``kept``: the terms found in ``join_views(views)`` (whose fields start at the characters
+    ``starts``), as ``_longest`` keeps them, each with its first and end character (``in_chars``);
+    ``declared``: the pillars (and ``declared_areas``, the areas) the reply's own field names;
+    ``cfg``: scoring.toml.
     """
     decision = cfg["decision"]
-    area_raw, pillar_raw, evidence = _collect(doc, kept, token_starts, views, starts, cfg)
+    area_raw, pillar_raw, evidence = _collect(kept, views, starts, cfg)
     sat = decision["saturation"]
     area_score = {a: 1 - math.exp(-v / sat) for a, v in area_raw.items()}
     pillar_score = {p: 1 - math.exp(-v / sat) for p, v in pillar_raw.items()}
@@ -143,10 +142,10 @@ def _repeat_counters(views: list[tuple[str, str]]) -> list[dict[str, int]]:
     return [by_name.setdefault(name, {}) for name, _ in views]
 
 
-def _collect(doc: Any, kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
-             starts: list[int], cfg: dict[str, Any]) -> tuple[dict[str, float], dict[int, float], _Evidence]:
+def _collect(kept: list[tuple[Term, int, int]], views: list[tuple[str, str]], starts: list[int],
+             cfg: dict[str, Any]) -> tuple[dict[str, float], dict[int, float], _Evidence]:
     """Raw evidence sums per area and per pillar, and the evidence of each area and pillar."""
-    strong, weak = _counted(kept, token_starts, views, cfg)
+    strong, weak = _counted(kept, starts, views, cfg)
     strong_pillars = {hits[0][0].pillar for hits in strong.values()}  # an area lies in one pillar
     for hit in weak:
         term = hit[0]
@@ -165,36 +164,37 @@ def _collect(doc: Any, kept: list[tuple[Term, int, int]], token_starts: list[int
             area_raw[area] = total
         pillar_raw[pillar] = pillar_raw.get(pillar, 0.0) + total
         pillar_areas.setdefault(str(pillar), []).append(area)
-    return area_raw, pillar_raw, _Evidence(doc, views, starts, strong, pillar_areas)
+    return area_raw, pillar_raw, _Evidence(views, starts, strong, pillar_areas)
 
 
-def _token_starts(doc: Any, starts: list[int]) -> list[int]:
-    """The index of each field's first token, the fields starting at the character offsets
-    ``starts``: a token lies in the last field starting at or before it, as its offset does.
-    (The first field's is 0; each search starts from the previous field's.)"""
-    found = [0]
-    for start in starts[1:]:
-        found.append(bisect.bisect_left(doc, start, found[-1], key=_IDX))
-    return found
+def in_chars(doc: Any, kept: list[tuple[Term, int, int]]) -> list[tuple[Term, int, int]]:
+    """The (term, start token, end token) matches of ``doc`` as (term, first character, end
+    character), the offsets ``decide`` reads (the compiled scanner gives them so directly)."""
+    out = []
+    for term, first, stop in kept:
+        token = doc[first]
+        start = token.idx
+        if stop - first > 1:
+            token = doc[stop - 1]
+        out.append((term, start, token.idx + len(token)))
+    return out
 
 
-_IDX = attrgetter("idx")
-
-# A counted match: (term, field index, start token, end token, evidence weight).
+# A counted match: (term, field index, first character, end character, evidence weight).
 _Hit = tuple[Term, int, int, int, float]
 _WEIGHT = itemgetter(4)
 
 
-def _counted(kept: list[tuple[Term, int, int]], token_starts: list[int], views: list[tuple[str, str]],
+def _counted(kept: list[tuple[Term, int, int]], starts: list[int], views: list[tuple[str, str]],
              cfg: dict[str, Any]) -> tuple[dict[str, list[_Hit]], list[_Hit]]:
-    """The (term, start, end) matches of ``views`` that ``_longest`` keeps, in its order, each
-    term counted at most ``max_repeats`` times per field, as hits: strong terms by area, and weak
-    terms."""
+    """The (term, first character, end character) matches of ``views`` (fields starting at the
+    characters ``starts``) that ``_longest`` keeps, in its order, each term counted at most
+    ``max_repeats`` times per field, as hits: strong terms by area, and weak terms."""
     field_weights = _field_weights(views, cfg["field_weights"])
     counts, repeats = _repeat_counters(views), cfg["decision"]["max_repeats"]
     strong: dict[str, list[_Hit]] = {}
     weak: list[_Hit] = []
-    n, next_field = 0, [*token_starts[1:], sys.maxsize]  # the field of the matches, and where the next starts
+    n, next_field = 0, [*starts[1:], sys.maxsize]  # the field of the matches, and where the next starts
     counter, field_weight, next_start = counts[0], field_weights[0], next_field[0]
     for term, first, stop in kept:
         if first >= next_start:  # the match lies in a later field
@@ -219,11 +219,11 @@ class _Evidence:
     ``get``. An ``Evidence`` record (text and offsets in its field) is only made for the tags
     that ask for it: most matches feed no kept tag."""
 
-    __slots__ = ("_doc", "_views", "_starts", "_hits", "_pillar_areas", "_made")
+    __slots__ = ("_views", "_starts", "_hits", "_pillar_areas", "_made")
 
-    def __init__(self, doc: Any, views: list[tuple[str, str]], starts: list[int],
-                 hits: dict[str, list[_Hit]], pillar_areas: dict[str, list[str]]) -> None:
-        self._doc, self._views, self._starts = doc, views, starts
+    def __init__(self, views: list[tuple[str, str]], starts: list[int], hits: dict[str, list[_Hit]],
+                 pillar_areas: dict[str, list[str]]) -> None:
+        self._views, self._starts = views, starts
         self._hits, self._pillar_areas = hits, pillar_areas
         self._made: dict[str, tuple[Evidence, ...]] = {}
 
@@ -240,21 +240,15 @@ class _Evidence:
         return records
 
     def _area(self, area: str) -> tuple[Evidence, ...]:
-        """The evidence of ``area``: each hit's text and offsets in its field, and weight.
-
-        A one-token match (most are) reads its start and end from one spaCy token object."""
+        """The evidence of ``area``: each hit's text and offsets in its field, and weight."""
         made = self._made.get(area)
         if made is None:
-            doc, views, starts = self._doc, self._views, self._starts
+            views, starts = self._views, self._starts
             set_term, set_field, set_start, set_end, set_weight = _EVIDENCE_SLOTS
             records = []
-            for _, n, first, stop, weight in self._hits[area]:
-                token = doc[first]
-                start = token.idx
-                if stop - first > 1:
-                    token = doc[stop - 1]
+            for _, n, start, end, weight in self._hits[area]:
                 base = starts[n]
-                start, end = start - base, token.idx + len(token) - base  # in the field's own text
+                start, end = start - base, end - base  # in the field's own text
                 name, text = views[n]
                 record = _new(Evidence)  # Evidence(term, field, start, end, weight), made faster (see _SLOTS)
                 set_term(record, text[start:end])  # as written (a line break inside stays one)

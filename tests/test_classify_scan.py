@@ -69,27 +69,25 @@ needs_scanner = pytest.mark.skipif(_compiled() is None, reason="no compiled scan
                                    "this spaCy (no C++ compiler, Cython or spaCy at install, or edited: reinstall)")
 
 
-def _texts() -> list[tuple[str, str, list[int]]]:
-    """Each gold section's text as the tagger joins it, its language and its fields' starts."""
+def _texts() -> list[tuple[str, str]]:
+    """Each gold section's text as the tagger joins it, and its language."""
     gold = [json.loads(line) for line in (ROOT / "corpus" / "gold.jsonl").read_text().splitlines()]
-    out = []
-    for g in gold:
-        text, starts = hits.join_views(hits.read_views(engine.SectionInput(g["title"], g["fields"], g["language"])))
-        out.append((text, g["language"], starts))
-    return out
+    sections = [engine.SectionInput(g["title"], g["fields"], g["language"]) for g in gold]
+    return [(engine.tokenized_text(s), s.language) for s in sections]
 
 
 @needs_scanner
-def test_the_scanner_keeps_what_python_keeps_on_the_whole_corpus() -> None:
+def test_the_scanner_keeps_what_python_keeps_on_the_whole_corpus() -> None:  # and the same offsets
     texts = _texts()
     kept = 0
-    for text, lang, starts in texts:
+    for text, lang in texts:
         matcher = engine.matcher_for(lang)
         assert matcher.scanner is not None
         doc = matcher.doc(text)
-        assert matcher.scanner.kept(doc) == hits._longest(matcher.find(doc), matcher.terms), text[:60]
-        assert _compiled().token_starts(doc, starts) == hits._token_starts(doc, starts)
-        kept += len(matcher.scanner.kept(doc))
+        found = matcher.scanner.kept(doc)
+        assert found == hits.in_chars(doc, hits._longest(matcher.find(doc), matcher.terms)), text[:60]
+        assert all(doc.char_span(start, end) is not None for _, start, end in found)  # on token bounds
+        kept += len(found)
     assert len(texts) > 500 and kept > 10_000
 
 
@@ -105,7 +103,7 @@ def test_the_scanner_on_hard_texts(text: str) -> None:
     for lang in ("es", "en"):
         matcher = engine.matcher_for(lang)
         doc = matcher.doc(text)
-        assert matcher.scanner.kept(doc) == hits._longest(matcher.find(doc), matcher.terms)
+        assert matcher.scanner.kept(doc) == hits.in_chars(doc, hits._longest(matcher.find(doc), matcher.terms))
 
 
 @needs_scanner
