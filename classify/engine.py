@@ -119,10 +119,19 @@ class Matcher:
                 self.norm_matcher.add(key, [self.pattern(term)])
         self.has_acronyms = bool(acronyms)
         self.acronyms = self._add_acronym_hints(acronyms, keys.strings)
+        self.scanner = self._scanner()
+
+    def _scanner(self) -> Any:
+        """The compiled scanner of this matcher, or None for the Python path: when it is not built,
+        when acronyms have no hints (it reads the NORM matcher alone), or when the taxonomy has
+        more pillars than it packs (8)."""
         scan = scanner().module
-        # The compiled scanner reads the NORM matcher alone: only when the acronyms have hints
-        self.scanner = (scan.Scanner(self.norm_matcher, self.terms, self.acronyms)
-                        if scan is not None and (self.acronyms is not None or not self.has_acronyms) else None)
+        if scan is None or (self.acronyms is None and self.has_acronyms):
+            return None
+        try:
+            return scan.Scanner(self.norm_matcher, self.terms, self.acronyms)
+        except ValueError:  # staff added pillars past what the scanner's sort keys hold
+            return None
 
     def same_words(self, taxonomy: Taxonomy) -> list[tuple[Term, Term]]:
         """Pairs of terms of one pillar that the matcher reads as the same words ("policing" and

@@ -118,3 +118,17 @@ def test_tags_are_the_same_with_the_scanner_and_without(monkeypatch: pytest.Monk
     plain = [engine.classify(s) for s in inputs]
     assert with_scanner == plain
     assert sum(len(t.evidence) for c in plain for t in c.tags) > 1000
+
+
+@needs_scanner
+def test_a_taxonomy_the_scanner_cannot_pack_falls_back_to_python() -> None:
+    matcher = engine.matcher_for("es")
+    terms = {i: types.SimpleNamespace(pillar=i) for i in range(9)}  # nine pillars: more than 8
+    with pytest.raises(ValueError, match="at most 8 pillars"):
+        _compiled().Scanner(matcher.norm_matcher, terms, None)
+    saved = matcher.terms
+    try:
+        matcher.terms = terms
+        assert matcher._scanner() is None
+    finally:
+        matcher.terms = saved
