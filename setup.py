@@ -79,7 +79,7 @@ def extensions() -> list:
             built += cythonize([ext], compiler_directives={"language_level": 3, "annotation_typing": False},
                                quiet=True)
         except Exception as exc:  # noqa: BLE001 - a Cython error leaves plain Python too
-            _warn(exc)
+            _warn(exc, ext.name)
     return built
 
 

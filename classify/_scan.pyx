@@ -105,19 +105,13 @@ cdef class Scanner:
                     acronym.second = (<uint64_t>self.hint_rank[h] << 32) | <uint64_t>self.hint_term[h]
                     acronyms.push_back(acronym)
                 continue
-            r = rank[self.pillar[s]]
-            if r < 0:
-                r = rank[self.pillar[s]] = n_ranks
-                n_ranks += 1
+            r = _rank(rank, self.pillar[s], &n_ranks)
             keyed.push_back(_key(start, r, end, index, s))
             index += 1
         sort(acronyms.begin(), acronyms.end())  # the ORTH matcher's order: by start, shorter first
         for i in range(acronyms.size()):
             t = acronyms[i].second & _LOW
-            r = rank[self.pillar[t]]
-            if r < 0:
-                r = rank[self.pillar[t]] = n_ranks
-                n_ranks += 1
+            r = _rank(rank, self.pillar[t], &n_ranks)
             keyed.push_back(_key(acronyms[i].first >> 32, r, acronyms[i].first & _LOW, index, t))
             index += 1
         sort(keyed.begin(), keyed.end())  # by start, then pillar by rank, longest first, then index
@@ -135,6 +129,14 @@ cdef class Scanner:
                 continue
             kept.append((terms[keyed[i].second & _LOW], doc.c[start].idx, doc.c[end - 1].idx + doc.c[end - 1].lex.length))
         return kept
+
+
+cdef inline int _rank(vector[int]& rank, int pillar, int* n_ranks) noexcept nogil:
+    """The rank of ``pillar`` among the pillars in order of first match; a new one takes the next."""
+    if rank[pillar] < 0:
+        rank[pillar] = n_ranks[0]
+        n_ranks[0] += 1
+    return rank[pillar]
 
 
 cdef inline Key _key(uint64_t start, uint64_t rank, uint64_t end, uint64_t index, uint64_t term) noexcept nogil:
