@@ -91,13 +91,15 @@ class _Builder:
         self.pending: SectionKind | None = None
         self.last_field: str | None = None
         self.loose: list[str] | None = None  # the body or cover the last event's line went to
+        self.plain: list[str] | None = None  # the body or cover the last event, a plain heading, went to
 
     def feed(self, ev: _Event) -> None:
         previous, self.loose = self.loose, None
+        plain, self.plain = self.plain, None
         if ev.kind == "heading":
             self._heading(ev)
         elif ev.kind == "field":
-            self._field(ev)
+            self._field(ev, plain)
         else:
             self._text(ev, previous)
         if self.current is not None and ev.page is not None:
@@ -129,13 +131,24 @@ class _Builder:
             self.last_field = None
         elif self.current is not None:
             self.current.body.append(ev.value)
+            self.plain = self.current.body
         elif not self.drafts and _FIRST_PLAN.match(fold(ev.value)):
             self._open(SectionKind.PLAN).title = ev.value  # "Plan El Salvador Seguro" before any block
         else:
             self.cover.append(ev.value)
+            self.plain = self.cover
 
-    def _field(self, ev: _Event) -> None:
+    def _field(self, ev: _Event, plain: list[str] | None = None) -> None:
+        """A questionnaire field; ``plain``: the body or cover a plain heading just before went to."""
         name, cur = ev.field, self.current
+        if plain is not None and name not in TITLE_FIELDS and (
+                cur is None or cur.fields.get(name) or (name == "member_state" and cur.has_content())):
+            # "Mesas de convivencia" styled as a heading, then "Descripción: ...": the heading is the
+            # title of a new section (a field the current section already has starts another one)
+            cur = self._open(cur.kind if cur is not None else self.pending)
+            cur.title, declared = _split_declared(plain.pop())
+            if declared:
+                cur.fields["declared_pillar"] = [declared]
         if name == "member_state":
             if cur is None or cur.has_content() or cur.title_from_field:
                 cur = self._open(self.pending)

@@ -343,3 +343,39 @@ def test_a_label_over_two_lines_read_as_prose_keeps_both_lines():
     )
     (section,) = split_sections(doc).sections
     assert f"Nombre del programa: {sentence} Línea siguiente." in section.text
+
+
+def test_a_styled_heading_before_bare_fields_titles_its_own_section():
+    """Word replies that style each program's name as a heading and go straight on to "Label: value"
+    paragraphs: each heading is a section's title, and the second program's fields no longer run into
+    the first's (they were one section titled by the last heading, with both descriptions)."""
+    doc = _doc(
+        H("Programas"),
+        H("Programa de Prevención Juvenil Barrio Seguro"),
+        P("Descripción: atiende a jóvenes en riesgo con talleres y mentores."),
+        P("Institución responsable: Ministerio de Seguridad Pública"),
+        H("Mesas de convivencia vecinal (Pilar 4)"),
+        P("Descripción: mesas vecinales para resolver conflictos."),
+        P("Institución responsable: Alcaldía de Panamá"),
+    )
+    sections = split_sections(doc).sections
+    assert [(s.kind, s.title, s.institution, s.declared_pillar) for s in sections] == [
+        (SectionKind.PROGRAM, "Programa de Prevención Juvenil Barrio Seguro", "Ministerio de Seguridad Pública", ""),
+        (SectionKind.PROGRAM, "Mesas de convivencia vecinal", "Alcaldía de Panamá", "Pilar 4")]
+    assert [s.fields["description"] for s in sections] == [
+        "atiende a jóvenes en riesgo con talleres y mentores.", "mesas vecinales para resolver conflictos."]
+
+
+def test_a_styled_subheading_inside_a_section_stays_in_it_when_its_fields_go_on():
+    """A heading inside a section followed by a field the section does not have yet is not a new
+    section: the heading stays in the body and the field joins the section."""
+    doc = _doc(
+        H("Buenas prácticas"),
+        P("Nombre de la práctica: Escuelas Seguras"),
+        P("Descripción: brigadas escolares de autoprotección."),
+        H("Seguimiento"),
+        P("Resultados: 40 escuelas con brigadas activas."),
+    )
+    sections = split_sections(doc).sections
+    assert [(s.title, sorted(s.fields)) for s in sections] == [("Escuelas Seguras", ["description", "results"])]
+    assert "Seguimiento" in sections[0].text
