@@ -21,8 +21,6 @@ unless a trained pipeline sets another) is read up to there, its tags coming fro
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -33,7 +31,7 @@ from typing import Any, Mapping, NamedTuple
 
 from ingest.model import Tag
 
-from . import hits, pipelines
+from . import builds, hits, pipelines
 from .declared import parse_declared_areas, parse_declared_pillars
 from .taxonomy import Taxonomy, Term, fold, load_taxonomy
 
@@ -323,14 +321,12 @@ def scanner() -> ScannerChoice:
     that file as it is now and against the spaCy that runs (its structures must be the same);
     otherwise None and why: the tagger then finds its terms in Python (same results). Also None
     when the environment sets MISPA_PURE_PYTHON=1."""
-    if os.environ.get("MISPA_PURE_PYTHON") == "1":
-        return ScannerChoice(None, "plain Python (MISPA_PURE_PYTHON=1)")
-    try:
-        module = __import__(SCANNER, fromlist=["SOURCE_SHA256"])
-    except (ImportError, ValueError):  # ValueError: spaCy's structures changed size since the build
+    module, why = builds.load(SCANNER, SCANNER_SOURCE)
+    if why == "off":
+        return ScannerChoice(None, builds.PURE_PYTHON)
+    if why == "missing":
         return ScannerChoice(None, "plain Python (no compiled scanner: no Cython, C++ compiler or spaCy at install)")
-    digest = hashlib.sha256(SCANNER_SOURCE.read_bytes()).hexdigest() if SCANNER_SOURCE.exists() else None
-    if getattr(module, "SOURCE_SHA256", None) != digest:
+    if why == "stale":
         return ScannerChoice(None, "plain Python (the compiled scanner predates an edit of _scan.pyx: reinstall "
                              "to rebuild)", outdated=True)
     import spacy

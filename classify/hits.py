@@ -13,9 +13,7 @@ gives the compiled twin when it was built from this file as it is now, and this 
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 import re
 import sys
 from dataclasses import fields
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ingest.model import Evidence, Tag
 
+from . import builds
 from .taxonomy import Taxonomy, Term
 
 if TYPE_CHECKING:
@@ -51,21 +50,16 @@ def status() -> str:
 
 def choice() -> tuple[ModuleType, str]:
     """``best()`` and ``status()`` together."""
-    this = sys.modules[__name__]
-    if os.environ.get("MISPA_PURE_PYTHON") == "1":
-        return this, "plain Python (MISPA_PURE_PYTHON=1)"
-    try:
-        compiled = __import__(COMPILED, fromlist=["SOURCE_SHA256"])
-    except ImportError:
-        return this, "plain Python (no compiled module: no Cython or C compiler at install)"
-    if getattr(compiled, "SOURCE_SHA256", None) != source_sha256():
-        return this, STALE_BUILD
-    return compiled, f"compiled ({COMPILED})"
+    compiled, why = builds.load(COMPILED, Path(__file__))
+    if compiled is not None:
+        return compiled, f"compiled ({COMPILED})"
+    return sys.modules[__name__], {"off": builds.PURE_PYTHON, "stale": STALE_BUILD,
+                                   "missing": "plain Python (no compiled module: no Cython or C compiler at install)"}[why]
 
 
 def source_sha256() -> str:
     """The SHA-256 of this module's source file (setup.py writes it into the compiled twin)."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return builds.sha256_of(Path(__file__)) or ""
 
 
 def read_views(section: SectionInput) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from classify import engine, hits
+from classify import builds, engine, hits
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def fake_scanner(monkeypatch: pytest.MonkeyPatch, fresh_choice: None) -> types.M
     import spacy
 
     fake = types.ModuleType(engine.SCANNER)
-    fake.SOURCE_SHA256 = engine.hashlib.sha256(engine.SCANNER_SOURCE.read_bytes()).hexdigest()
+    fake.SOURCE_SHA256 = builds.sha256_of(engine.SCANNER_SOURCE)
     fake.SPACY_VERSION = spacy.__version__
     monkeypatch.setitem(sys.modules, engine.SCANNER, fake)
     return fake
