@@ -69,10 +69,12 @@ def _matches(text: str, lang: str, stems: frozenset[str],
             yield m.start(), m.end()
 
 
-def _window(text: str, first: int, width: int) -> tuple[int, int]:
-    start = max(0, first - width // 3)
+def _window(text: str, first: int, width: int, floor: int = 0) -> tuple[int, int]:
+    """Up to ``width`` characters around the word at ``first``, starting no earlier than ``floor``
+    (where the previous fragment ended) and cut at spaces."""
+    start = max(floor, first - width // 3)
     end = min(len(text), start + width)
-    if start > 0:
+    if start > floor:
         space = text.find(" ", start, first)
         start = space + 1 if space >= 0 else start
     if end < len(text):
@@ -102,12 +104,19 @@ def make_snippet(stored: Mapping[str, Any], terms: Mapping[str, frozenset[str]],
     spans = list(_matches(text, lang, stems, folded)) if text and (stems or folded) else []
     if not spans:
         return str(stored.get("excerpt") or "")
-    fragments, end = [], -1
+    fragments: list[str] = []
+    end = windows = 0
     for s, _ in spans:
-        if s < end:
+        if fragments and s < end:
             continue
-        start, end = _window(text, s, settings.snippet_chars)
-        fragments.append(_mark(text, start, end, spans))
-        if len(fragments) == settings.snippet_fragments:
+        previous = end
+        start, end = _window(text, s, settings.snippet_chars, floor=previous)
+        fragment = _mark(text, start, end, spans)
+        if fragments and not text[previous:start].strip():  # it goes on where the last one stopped
+            fragments[-1] += " " + fragment
+        else:
+            fragments.append(fragment)
+        windows += 1
+        if windows == settings.snippet_fragments:
             break
     return " … ".join(fragments)

@@ -289,3 +289,24 @@ def test_snippets_and_excerpts_start_past_the_title_state_and_pillar_lines() -> 
     # a text that is all short lines, or whose first line is a sentence, starts where it starts
     for whole in ("Plan sin fecha\n\nMexico", "Un plan nacional.\n\nSin fecha ni año."):
         assert to_document(section("p", "es", "Plan", whole))["excerpt"].startswith(whole.split("\n")[0])
+
+
+def test_a_snippets_fragments_never_repeat_text() -> None:
+    """A second fragment starts where the first ended at the earliest (it used to go back a third
+    of its width and print that text twice); one that goes straight on is joined without '…'."""
+    from index.schema import to_document
+    from index.settings import DEFAULT_SETTINGS
+    from index.snippets import make_snippet
+
+    more = " ".join(f"otra{i}" for i in range(60))
+    joined = 0
+    for n in range(8, 40):  # the second match from inside the first fragment to well past it
+        filler = " ".join(f"palabra{i}" for i in range(n))
+        text = f"Programa\n\nLa violencia en el hogar. {filler} violencia doméstica. {more}"
+        snippet = make_snippet(to_document(section("hn", "es", "Programa", text)),
+                               {"stem_es": frozenset({"violenci"})}, DEFAULT_SETTINGS)
+        words = snippet.replace("**", "").replace(" … ", " ").split()
+        assert words.count("violencia") == 2 and len(words) == len(set(words)) + 1, (n, snippet)
+        assert snippet.count("**violencia**") == 2, (n, snippet)
+        joined += "…" not in snippet
+    assert joined > 0
