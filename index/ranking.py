@@ -146,9 +146,9 @@ class Ranker:
 
     def _coordinate(self, lowered: query.Query, pool: DocSet, scores: dict[int, float]) -> None:
         """Scale each score by the share of the top-level OR's groups of words the document
-        matches (topics:<code> terms are not words: their bonus comes after, in top())."""
+        matches (topics:<code> and themes:<code> terms are not words: their bonus comes after, in top())."""
         alternatives = side_by_side(lowered)
-        words = [g for g in alternatives.subqueries if getattr(g, "fieldname", None) != TOPIC_FIELD] \
+        words = [g for g in alternatives.subqueries if _length_kind(getattr(g, "fieldname", "")) != "tag"] \
             if alternatives is not None else []
         if len(words) < 2:
             return

@@ -56,6 +56,7 @@ PAIR_SEP = " "  # never inside a token
 FACET_FIELDS = ("pillars", "themes", "member_state", "kind", "language", "year")
 TOPIC_FIELD = "topics"  # area codes, each repeated by its score in tenths (the term frequency)
 PILLAR_FIELD = "pillars"  # a facet field; the query names it to rank by an area's pillar
+THEME_FIELD = "themes"  # a facet field; a search for one thing of an area also finds the sections tagged with it
 TOPIC_SCALE = 10
 TEXT_FIELDS = ("title", "body", *STEM_FIELDS.values())
 TITLE_BOOST = 3.0

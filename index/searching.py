@@ -157,8 +157,9 @@ def translated(parsed: wq.Query, known: Any, settings: IndexSettings = DEFAULT_S
                   named)
     if settings.topic_boost:
         codes = known.finder.topics(words)
-        share = 1.0 if named.intersection(codes) else settings.term_topic_share
-        tree = add_topics(tree, codes, settings.topic_boost * share, settings.pillar_boost * share)
+        whole = bool(named.intersection(codes))
+        share = 1.0 if whole else settings.term_topic_share
+        tree = add_topics(tree, codes, settings.topic_boost * share, settings.pillar_boost * share, match=whole)
     return tree
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from whoosh import query
 
-from index.schema import LANGUAGES, PILLAR_FIELD, TOPIC_FIELD, stemming_analyzer
+from index.schema import LANGUAGES, PILLAR_FIELD, THEME_FIELD, TOPIC_FIELD, stemming_analyzer
 from index.translate import DEFAULT_FIELD, content_words, search_terms, typed_side_by_side, word_keys
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
@@ -133,25 +133,29 @@ def free_words(q: query.Query) -> list[str]:
     return [w for child in q.children() for w in free_words(child)]
 
 
-def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost: float = 0.0) -> query.Query:
+def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost: float = 0.0,
+               match: bool = True) -> query.Query:
     """`q` with `topics:<code>` OR-ed to its words (inside the filters and NOTs around them), and
     with `pillar_boost`, the areas' pillars (`pillars:2`) to rank by, not to match: the tagger's
     pillars are surer than its themes, so among the sections found, one in the area's pillar
-    comes first."""
+    comes first.
+
+    With ``match`` False (a query on one thing of the area, "cybercrime", not the area itself)
+    the topics only rank, and besides the sections the words find, only those tagged with the
+    area (`themes:<code>`) are found: not every section whose text names the area a little."""
     if not codes:
         return q
     if isinstance(q, query.AndNot):
-        return query.AndNot(add_topics(q.a, codes, boost, pillar_boost), q.b)
+        return query.AndNot(add_topics(q.a, codes, boost, pillar_boost, match), q.b)
     if isinstance(q, query.And) and q.subqueries:
-        return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost), *q.subqueries[1:]],
+        return query.And([add_topics(q.subqueries[0], codes, boost, pillar_boost, match), *q.subqueries[1:]],
                          boost=q.boost)
-    terms = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
-    if typed_side_by_side(q):
-        found = query.Or([*q.subqueries, *terms], boost=q.boost)
-    else:
-        found = query.Or([q, *terms])
-    if not pillar_boost:
-        return found
-    # The pillars only rank: AND-MAYBE adds no section to the result.
-    pillars = dict.fromkeys(code.split(".")[0] for code in codes)
-    return query.AndMaybe(found, query.Or([query.Term(PILLAR_FIELD, p, boost=pillar_boost) for p in pillars]))
+    topics = [query.Term(TOPIC_FIELD, code, boost=boost) for code in codes]
+    wider = topics if match else [query.Term(THEME_FIELD, code, boost=0.0) for code in codes]
+    found = query.Or([*q.subqueries, *wider], boost=q.boost) if typed_side_by_side(q) else query.Or([q, *wider])
+    rank = [] if match else topics
+    if pillar_boost:
+        pillars = dict.fromkeys(code.split(".")[0] for code in codes)
+        rank += [query.Term(PILLAR_FIELD, p, boost=pillar_boost) for p in pillars]
+    # What only ranks goes in AND-MAYBE, which adds no section to the result.
+    return query.AndMaybe(found, query.Or(rank)) if rank else found

@@ -140,3 +140,22 @@ def test_the_areas_pillar_ranks_but_finds_nothing_more(tmp_path: Path):
     result = index.search(path, "standard police procedures")
     assert [h.id for h in result.hits] == ["words"] and result.total == 1
     assert result.facets["pillar"] == {"3": 1}
+
+
+def test_a_search_for_one_thing_of_an_area_finds_the_sections_tagged_with_it_not_all_that_name_it(
+        tmp_path: Path):
+    """"prison" is a term of 1.4, not the area's name: it finds the sections saying it and those
+    tagged 1.4, not every section whose text names the area a little (which made "cybercrime"
+    count 213 of the corpus's 680 sections); a query naming the area finds those too."""
+    path = tmp_path / "index"
+    index.build_index([
+        section("words", "en", "Prison work", "Inmates learn a trade in prison.", {}),
+        {**section("tagged", "en", "Sentence planning", "Each inmate has a plan.", {"1.4": 1.0}),
+         "themes": ["1.4"]},
+        section("mentions", "en", "Court delays", "Delays keep inmates waiting.", {"1.4": 0.2}),
+    ], path)
+    thing = index.search(path, "prison")
+    assert [h.id for h in thing.hits] == ["words", "tagged"] and thing.total == 2
+    assert thing.facets["theme"] == {"1.4": 1}
+    area = index.search(path, "penitentiary system reform")
+    assert {h.id for h in area.hits} == {"tagged", "mentions"}
