@@ -39,6 +39,7 @@ def ingest(obj: Context, paths: tuple[Path, ...], country: str | None, year: int
 
     Example:
 
+    \b
         mispa ingest replies/2013/ --year 2013
         mispa ingest --retry
     """

@@ -53,6 +53,7 @@ def eval_cmd(obj: Context, gold: Path | None, reviewed: bool, split: str, ignore
 
     Example:
 
+    \b
         mispa eval corpus/gold.jsonl --split heldout --ignore-declared
         mispa eval corpus/gold.jsonl --file gtm-2021 --file pan-2019   # a new batch, before tuning on it
         mispa eval --reviewed

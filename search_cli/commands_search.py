@@ -188,8 +188,8 @@ def similar(obj: Context, section_id: str, pillar: tuple[int, ...], theme: tuple
 
     Example:
 
+    \b
         mispa similar 3f2a9c1e0b7d --kind practice --language en --limit 5
-
         mispa similar 3f2a9c1e0b7d --other-states     # what other Member States do like it
     """
     import index

@@ -169,3 +169,20 @@ def test_usage_error_exits_2(tmp_path):
 def test_every_command_has_help():
     for name, command in cli.commands.items():
         assert command.help and command.help.strip(), name
+
+
+def test_every_commands_help_prints_its_examples_one_per_line() -> None:
+    """click rewraps a docstring's paragraphs: two example lines without a \\b marker came out as
+    one ("mispa ingest replies/2013/ --year 2013     mispa ingest --retry")."""
+    import click
+
+    def commands(group: click.Group, path: tuple[str, ...] = ()):
+        for name, command in group.commands.items():
+            yield (*path, name), command
+            if isinstance(command, click.Group):
+                yield from commands(command, (*path, name))
+
+    for path, command in commands(cli):
+        text = CliRunner().invoke(cli, [*path, "--help"]).output
+        for line in text.splitlines():
+            assert line.count("mispa ") <= 1 or "&&" in line, f"mispa {' '.join(path)}: {line.strip()}"
