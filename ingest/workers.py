@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import pickle
 import resource
 import time
 from dataclasses import dataclass
@@ -67,11 +68,18 @@ def _worker_main(conn: Connection, memory_limit: int) -> None:
             os.environ.clear()
             os.environ.update(env)
         try:
-            conn.send(("ok", func(*args)))
+            reply = ("ok", func(*args))
         except MemoryError:
-            conn.send(("fail", Failure(Status.TOO_LARGE, f"exceeded {describe_bytes(memory_limit)} of memory")))
+            reply = ("fail", Failure(Status.TOO_LARGE, f"exceeded {describe_bytes(memory_limit)} of memory"))
         except BaseException as exc:  # the job's own errors travel back; the worker lives on
-            conn.send(("raise", exc))
+            reply = ("raise", exc)
+        try:
+            try:
+                conn.send(reply)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that does not pickle
+                conn.send(("raise", exc))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the parent is gone (killed, or stopped by Ctrl-C): no one to report to
         _settle()
 
 

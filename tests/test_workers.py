@@ -59,3 +59,22 @@ def test_a_worker_starved_of_memory_under_another_name_reports_too_large(tmp_pat
     monkeypatch.setattr(pipeline, "read_document", lambda *_: (_ for _ in ()).throw(ImportError("no module x")))
     failure = pipeline.parse_file(path, path.name, options, None, None, None)
     assert isinstance(failure, Failure) and failure.status == Status.FAILED  # a real import error stays one
+
+
+def test_a_worker_whose_parent_is_gone_stops_quietly():
+    """An ingest killed mid-batch left each worker printing two BrokenPipeError tracebacks."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from multiprocessing import Pipe\n"
+        "from ingest.workers import _worker_main\n"
+        "parent, child = Pipe()\n"
+        "parent.send((os.getpid, (), None))\n"
+        "parent.close()\n"
+        "_worker_main(child, 1 << 40)\n"
+        "print('stopped')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "stopped", "")
