@@ -158,6 +158,19 @@ def _heading_rules() -> tuple[
     return blocks, sections, titles
 
 
+@lru_cache(maxsize=1)
+def _title_kinds() -> list[tuple[re.Pattern[str], SectionKind]]:
+    return [(re.compile(rf"^(?:{'|'.join(words)})s?\b"), SectionKind(kind))
+            for kind, words in _headings()["section"].items()]
+
+
+def kind_named_by(title: str) -> SectionKind | None:
+    """The kind a section's title starts by naming with a [section] word of headings.toml
+    ("Programa de Reeducación ..." -> program, "Good practice in ..." -> practice), or None."""
+    folded = fold(squash(strip_numbering(title)))
+    return next((kind for pattern, kind in _title_kinds() if pattern.match(folded)), None)
+
+
 @lru_cache(maxsize=None)
 def _patterns(table: str) -> list[re.Pattern[str]]:
     """The compiled ``patterns`` of a table of headings.toml ("annex", "boilerplate")."""

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .labels import (CONTACT_FIELDS, TITLE_FIELDS, HeadingMatch, LabelMatch, is_boilerplate, match_cell_label,
-                     is_annex, match_heading, match_label, names_a_field, names_comment_column, unquote)
+                     is_annex, kind_named_by, match_heading, match_label, names_a_field, names_comment_column,
+                     unquote)
 from .model import Block, ExtractedDocument, Format, Section, SectionKind, SplitResult
 from .text import clean, fold, join_wrapped, squash, strip_numbering, tidy
 
@@ -174,6 +175,9 @@ class _Builder:
         cur = self.current
         if cur is None:
             self._loose(self.cover, ev, previous)
+            line = self.cover[-1]
+            if self.pending is not None and len(line) <= 120 and not line.endswith(_SENTENCE_ENDS):
+                self.plain = self.cover  # "Programa" then "Barrio Seguro": a name, if a field follows
         elif self.last_field in TITLE_FIELDS and (not cur.title or not ev.new_paragraph):
             cur.title = join_wrapped(cur.title, ev.value) if cur.title else ev.value
         elif self.last_field and self.last_field not in TITLE_FIELDS:
@@ -221,6 +225,8 @@ def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
     for block in blocks:
         if block.kind == "table":
             yield from _table_events(block)
+        elif block.kind == "heading" and (kind := _named_title(block.text)) is not None:
+            yield _Event("heading", block.page, value=block.text.strip(), section_kind=kind, title=squash(block.text))
         elif block.kind == "heading" and (match_heading(block.text) is not None
                                           or not match_label(block.text)):
             yield _heading_event(block.text, block.page, styled=True)
@@ -229,6 +235,16 @@ def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
             if events and block.last_page:  # a paragraph that runs on to the next page ends there
                 events[-1].page = block.last_page
             yield from events
+
+
+def _named_title(line: str) -> SectionKind | None:
+    """The kind a line names when it starts with a title label and goes on with a name, with no
+    colon between ("Programa Escuelas Seguras"): a section's title, not a label with its answer
+    to come (those words were dropped, and the section ran into the one before)."""
+    m = match_label(line)
+    if m is None or m.value or m.field not in TITLE_FIELDS or names_a_field(line) or match_heading(line):
+        return None
+    return TITLE_FIELDS[m.field]
 
 
 def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:
@@ -240,6 +256,9 @@ def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:
 
 def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not is_boilerplate(ln)]
+    if len(lines) == 1 and (kind := _named_title(lines[0])) is not None:
+        yield _Event("heading", page, value=lines[0], section_kind=kind, title=squash(lines[0]))
+        return
     if len(lines) == 1 and len(lines[0]) <= 120 and not match_label(lines[0], alone_ok=False):
         heading = match_heading(lines[0], strict=True)
         if heading is None and is_annex(lines[0]):
@@ -402,7 +421,7 @@ def _institution_events(value: str, page: int | None, *, opening: bool = True) -
 def _finalize(d: _Draft, ordinal: int) -> Section | None:
     fields = {k: tidy("\n\n".join(v)) for k, v in d.fields.items()}
     fields = {k: v for k, v in fields.items() if v}
-    kind = d.kind or _infer_kind(fields) or SectionKind.PROGRAM
+    kind = d.kind or _infer_kind(fields, d.title or fields.get("name", "")) or SectionKind.PROGRAM
     for theirs, ours in _SAME_FIELD.get(kind, {}).items():  # "Acciones adoptadas" in a program
         if theirs in fields and ours not in fields:
             fields[ours] = fields.pop(theirs)
@@ -431,6 +450,11 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     )
 
 
-def _infer_kind(fields: dict[str, str]) -> SectionKind | None:
+def _infer_kind(fields: dict[str, str], title: str) -> SectionKind | None:
+    """The kind whose own fields the section has most of; a title naming a kind ("Programa ...")
+    decides when no kind has two of its fields there."""
     best = max(_KIND_FIELDS, key=lambda k: len(_KIND_FIELDS[k] & fields.keys()))
-    return best if _KIND_FIELDS[best] & fields.keys() else None
+    found = len(_KIND_FIELDS[best] & fields.keys())
+    if found < 2 and (named := kind_named_by(title)) is not None:
+        return named
+    return best if found else None

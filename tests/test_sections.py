@@ -379,3 +379,57 @@ def test_a_styled_subheading_inside_a_section_stays_in_it_when_its_fields_go_on(
     sections = split_sections(doc).sections
     assert [(s.title, sorted(s.fields)) for s in sections] == [("Escuelas Seguras", ["description", "results"])]
     assert "Seguimiento" in sections[0].text
+
+
+def test_a_title_naming_a_kind_decides_when_the_fields_hardly_do():
+    """Outside any block, a section with a description alone was a practice (the description is a
+    practice's field) even when its title says "Programa ..." or "Lección aprendida ..."; two
+    fields of one kind still decide."""
+    doc = _doc(
+        H("Programa de Reeducación para Hombres que Ejercen Violencia"),
+        P("Descripción: grupos semanales durante seis meses."),
+        P("Institución responsable: Secretaría de Seguridad"),
+        H("Lección aprendida sobre la coordinación municipal"),
+        P("Descripción: sin un enlace fijo las mesas se disolvían."),
+        P("Institución responsable: Alcaldía"),
+        H("Mesas de convivencia vecinal"),
+        P("Descripción: mesas vecinales para resolver conflictos."),
+        P("Institución responsable: Alcaldía de Panamá"),
+        H("Proyecto de mediación en escuelas"),
+        P("Descripción: brigadas escolares de autoprotección."),
+        P("Objetivo: reducir la violencia escolar."),
+    )
+    assert [(s.kind, s.title[:20]) for s in split_sections(doc).sections] == [
+        (SectionKind.PROGRAM, "Programa de Reeducac"), (SectionKind.LESSON, "Lección aprendida so"),
+        (SectionKind.PRACTICE, "Mesas de convivencia"), (SectionKind.PRACTICE, "Proyecto de mediació")]
+
+
+def test_a_title_label_followed_by_a_name_without_a_colon_is_a_sections_title():
+    """"Programa Escuelas Seguras", as a heading or a line of its own, is read as the label
+    "Programa" (its words dropped): the section ran into the one before it. It opens its own."""
+    for make in (H, P):
+        doc = _doc(
+            H("Mesas de convivencia vecinal"),
+            P("Descripción: mesas vecinales para resolver conflictos."),
+            make("Programa Escuelas Seguras"),
+            P("Objetivo: reducir la violencia escolar."),
+            make("Programa Barrio Seguro"),
+            P("Objetivo: recuperar espacios públicos."),
+        )
+        assert [(s.kind, s.title, sorted(s.fields)) for s in split_sections(doc).sections] == [
+            (SectionKind.PRACTICE, "Mesas de convivencia vecinal", ["description"]),
+            (SectionKind.PROGRAM, "Programa Escuelas Seguras", ["objective"]),
+            (SectionKind.PROGRAM, "Programa Barrio Seguro", ["objective"])], make
+
+
+def test_a_name_on_its_own_line_after_a_block_heading_titles_the_section_its_fields_open():
+    """"Programa" (a block heading), then "Barrio Seguro", then the fields: the name went to the
+    cover note and the section had no title. A sentence there stays in the cover note."""
+    for make in (H, P):
+        doc = _doc(make("Programa"), P("Barrio Seguro"), P("Objetivo: recuperar espacios públicos."),
+                   make("Programas"), P("A continuación se describen los programas."),
+                   P("Objetivo: reducir la violencia escolar."))
+        result = split_sections(doc)
+        assert [(s.kind, s.title) for s in result.sections] == [
+            (SectionKind.PROGRAM, "Barrio Seguro"), (SectionKind.PROGRAM, "")], make
+        assert result.cover_text == "A continuación se describen los programas."
