@@ -224,20 +224,25 @@ def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, 
     cognates ("ciberdelito" comes from the glossary)."""
     matched_langs = {m.lang for m in matches}
     alts: list[query.Query] = []
-    seen: set[tuple[str, str]] = set()
+    typed = _key(" ".join(words))
+    seen: set[tuple[str, str]] = {(lang, typed) for lang in LANGUAGES}
     roots = _roots(" ".join(words))
     for match in matches:
         area = match.concept.area
+        # Words spelled alike in several languages of a glossary row ("prison", "CPTED", "cannabis")
+        # say nothing of the query's language: those languages' other names come in too (a row's
+        # names are one thing's; an area's terms are not each other's synonyms).
+        alike = area is None and sum(1 for m in matches if m.concept is match.concept) > 1
         for lang in LANGUAGES:
-            if lang in matched_langs:
+            if lang in matched_langs and not alike:
                 continue
             ranked = sorted(match.concept.terms.get(lang, ()), key=lambda p: -len(roots & _roots(p)))
             if area is not None and area not in named:
                 ranked = [p for p in ranked if roots & _roots(p)]
-            for phrase in ranked[:per_lang]:
-                if (lang, fold(phrase)) in seen:
+            for phrase in [p for p in ranked if _key(p) != typed][:per_lang]:
+                if (lang, _key(phrase)) in seen:
                     continue
-                seen.add((lang, fold(phrase)))
+                seen.add((lang, _key(phrase)))
                 words, field = _WORD.findall(phrase), f"{DEFAULT_FIELD}@{lang}"
                 alts.append(query.Term(field, words[0], boost=boost) if len(words) == 1
                             else query.Phrase(field, words, boost=boost))
@@ -270,6 +275,11 @@ def mentions(words: Sequence[str], d: Dictionary) -> list[Mention]:
         found.setdefault(concepts, Mention(tuple(matches), tuple(words[i:i + n]), concepts))
         i += n
     return list(found.values())
+
+
+def _key(text: str) -> str:
+    """A phrase as its folded content words: "Tráfico de drogas" -> "trafico drogas"."""
+    return " ".join(fold(w) for w in content_words(text))
 
 
 @lru_cache(maxsize=16384)
