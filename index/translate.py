@@ -225,7 +225,7 @@ def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, 
     matched_langs = {m.lang for m in matches}
     alts: list[query.Query] = []
     typed = _key(" ".join(words))
-    seen: set[tuple[str, str]] = {(lang, typed) for lang in LANGUAGES}
+    seen: set[tuple[str, str]] = set()
     roots = _roots(" ".join(words))
     for match in matches:
         area = match.concept.area
@@ -239,10 +239,10 @@ def translations(matches: Sequence[Match], words: Sequence[str], per_lang: int, 
             ranked = sorted(match.concept.terms.get(lang, ()), key=lambda p: -len(roots & _roots(p)))
             if area is not None and area not in named:
                 ranked = [p for p in ranked if roots & _roots(p)]
-            for phrase in [p for p in ranked if _key(p) != typed][:per_lang]:
-                if (lang, _key(phrase)) in seen:
+            for key, phrase in [(k, p) for p in ranked if (k := _key(p)) != typed][:per_lang]:
+                if (lang, key) in seen:
                     continue
-                seen.add((lang, _key(phrase)))
+                seen.add((lang, key))
                 words, field = _WORD.findall(phrase), f"{DEFAULT_FIELD}@{lang}"
                 alts.append(query.Term(field, words[0], boost=boost) if len(words) == 1
                             else query.Phrase(field, words, boost=boost))

@@ -225,8 +225,8 @@ def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
     for block in blocks:
         if block.kind == "table":
             yield from _table_events(block)
-        elif block.kind == "heading" and (kind := _named_title(block.text)) is not None:
-            yield _Event("heading", block.page, value=block.text.strip(), section_kind=kind, title=squash(block.text))
+        elif block.kind == "heading" and (event := _named_title(block.text, block.page)) is not None:
+            yield event
         elif block.kind == "heading" and (match_heading(block.text) is not None
                                           or not match_label(block.text)):
             yield _heading_event(block.text, block.page, styled=True)
@@ -237,14 +237,14 @@ def _iter_events(blocks: tuple[Block, ...]) -> Iterator[_Event]:
             yield from events
 
 
-def _named_title(line: str) -> SectionKind | None:
-    """The kind a line names when it starts with a title label and goes on with a name, with no
-    colon between ("Programa Escuelas Seguras"): a section's title, not a label with its answer
-    to come (those words were dropped, and the section ran into the one before)."""
+def _named_title(line: str, page: int | None) -> _Event | None:
+    """The heading of a section titled by `line` when it starts with a title label and goes on with
+    a name, with no colon between ("Programa Escuelas Seguras"): a section's title, not a label with
+    its answer to come (those words were dropped, and the section ran into the one before)."""
     m = match_label(line)
     if m is None or m.value or m.field not in TITLE_FIELDS or names_a_field(line) or match_heading(line):
         return None
-    return TITLE_FIELDS[m.field]
+    return _Event("heading", page, value=line.strip(), section_kind=TITLE_FIELDS[m.field], title=squash(line))
 
 
 def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:
@@ -256,8 +256,8 @@ def _heading_event(text: str, page: int | None, *, styled: bool) -> _Event:
 
 def _paragraph_events(text: str, page: int | None) -> Iterator[_Event]:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not is_boilerplate(ln)]
-    if len(lines) == 1 and (kind := _named_title(lines[0])) is not None:
-        yield _Event("heading", page, value=lines[0], section_kind=kind, title=squash(lines[0]))
+    if len(lines) == 1 and (event := _named_title(lines[0], page)) is not None:
+        yield event
         return
     if len(lines) == 1 and len(lines[0]) <= 120 and not match_label(lines[0], alone_ok=False):
         heading = match_heading(lines[0], strict=True)
