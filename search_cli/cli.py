@@ -51,7 +51,32 @@ class DataFileProblem(click.ClickException):
                 f"  correct it in {self.folder}; nothing was changed")
 
 
+# The module of search_cli that defines each command. A command's module is imported only when
+# the command runs (or help lists it), so `mispa search` does not pay for the review, web, report
+# and ingest commands' imports at start-up. tests/test_cli.py checks this table against the modules.
+COMMAND_MODULES = {
+    "backup": "commands_admin", "doctor": "commands_admin", "restore": "commands_admin",
+    "classify": "commands_classify", "eval": "commands_classify",
+    "export": "commands_catalog", "ingest": "commands_catalog", "status": "commands_catalog",
+    "compendium": "commands_report", "report": "commands_report",
+    "review": "commands_review",
+    "reindex": "commands_search", "search": "commands_search", "show": "commands_search",
+    "similar": "commands_search",
+    "serve": "commands_web", "user": "commands_web",
+}
+
+
 class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"search_cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -87,17 +112,12 @@ def main() -> None:
     cli(prog_name="mispa")
 
 
-def _register_commands() -> None:
-    """Import every ``search_cli/commands_*.py``; each registers its commands on ``cli``."""
-    import importlib
-    import pkgutil
+def all_commands() -> dict[str, click.Command]:
+    """Every command, each module imported (help, tests and documentation want them all)."""
+    ctx = click.Context(cli)
+    return {name: command for name in cli.list_commands(ctx)
+            if (command := cli.get_command(ctx, name)) is not None}
 
-    here = [str(Path(__file__).parent)]
-    for module in sorted(m.name for m in pkgutil.iter_modules(here) if m.name.startswith("commands_")):
-        importlib.import_module(f"search_cli.{module}")
-
-
-_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search_cli.cli import cli
+from search_cli.cli import COMMAND_MODULES, all_commands, cli
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "replies"
 
@@ -167,8 +167,37 @@ def test_usage_error_exits_2(tmp_path):
 
 
 def test_every_command_has_help():
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         assert command.help and command.help.strip(), name
+
+
+def test_the_table_of_command_modules_names_every_command_where_it_is_defined() -> None:
+    """Commands are imported lazily from the table: a command missing from it, or filed under
+    the wrong module, would be unknown to `mispa` or load another module for nothing."""
+    import importlib
+    import pkgutil
+
+    import search_cli
+
+    for module in pkgutil.iter_modules(search_cli.__path__):
+        if module.name.startswith("commands_"):
+            importlib.import_module(f"search_cli.{module.name}")
+    defined = {name: command.callback.__module__.rpartition(".")[2] for name, command in cli.commands.items()}
+    assert defined == COMMAND_MODULES
+
+
+def test_help_lists_every_command_and_search_loads_only_its_own_module(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    listed = run("--help", data=tmp_path).output
+    assert all(f"  {name} " in listed for name in COMMAND_MODULES)
+    code = ("import sys; from search_cli.cli import cli\n"
+            "try:\n    cli(['--data-dir', sys.argv[1], 'search', 'violencia'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('search_cli.commands_')))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['search_cli.commands_search']"
 
 
 def test_every_commands_help_prints_its_examples_one_per_line() -> None:
@@ -182,6 +211,7 @@ def test_every_commands_help_prints_its_examples_one_per_line() -> None:
             if isinstance(command, click.Group):
                 yield from commands(command, (*path, name))
 
+    all_commands()
     for path, command in commands(cli):
         text = CliRunner().invoke(cli, [*path, "--help"]).output
         for line in text.splitlines():

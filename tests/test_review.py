@@ -320,7 +320,9 @@ def test_failed_import_changes_nothing(data, ids, tmp_path):
 
 
 def test_every_review_command_has_help():
-    group = cli.commands["review"]
+    from search_cli.cli import all_commands
+
+    group = all_commands()["review"]
     assert set(group.commands) == {"queue", "accept", "set", "reject", "history", "export", "import", "stats"}
     for name, command in group.commands.items():
         assert command.help and "Example" in command.help, name
