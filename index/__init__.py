@@ -14,6 +14,7 @@ Every error is a SearchIndexError. This package never imports spaCy or pdfplumbe
 
 from __future__ import annotations
 
+import index.startup  # noqa: F401  (first: loads Whoosh without urllib.request and asyncio)
 from index.errors import (
     IndexLockedError,
     IndexUnavailableError,

@@ -40,6 +40,9 @@ class Phrase:
     area: str
     stems: frozenset[str]
 
+    def __reduce__(self) -> tuple[type, tuple[str, frozenset[str]]]:
+        return Phrase, (self.area, self.stems)  # unpickled fast, as translate.Concept
+
 
 @lru_cache(maxsize=65536)
 def stems_of(word: str) -> frozenset[str]:
