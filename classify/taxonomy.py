@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -160,6 +159,8 @@ def _pillars_file(directory: Path) -> tuple[tuple[str, ...], dict[int, Pillar], 
 
 
 def _read_pillars(path: Path) -> tuple[tuple[str, ...], dict[int, Pillar], dict[str, Area]]:
+    import tomllib  # here: a search imports this module for TAXONOMY_DIR alone (the vocabulary's digest)
+
     text = _read_text(path)
     try:
         data = tomllib.loads(text)
@@ -191,7 +192,7 @@ def _read_text(path: Path) -> str:
         raise TaxonomyError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> TaxonomyError:
+def _toml_error(path: Path, exc: ValueError) -> TaxonomyError:  # a tomllib.TOMLDecodeError
     # Python 3.11's TOMLDecodeError has no lineno attribute: the position is in the message.
     message = str(exc)
     found = re.search(r"\(at line (\d+), column \d+\)", message)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,12 @@ def read_lock(path: Path) -> LockInfo | None:
         return None
 
 
+def _hostname() -> str:
+    import socket  # here: searches import this module (index.status) and never take a lock
+
+    return socket.gethostname()
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -65,7 +70,7 @@ def is_stale(path: Path, settings: IndexSettings) -> bool:
     info = read_lock(path)
     if info is None:
         return age > _UNWRITTEN_GRACE
-    if info.host == socket.gethostname() and not _pid_alive(info.pid):
+    if info.host == _hostname() and not _pid_alive(info.pid):
         return True
     return time.time() - info.created > settings.stale_lock_seconds
 
@@ -80,7 +85,7 @@ class IndexLock:
     def __init__(self, index_dir: Path, settings: IndexSettings) -> None:
         self.path = index_dir / LOCK_FILE
         self.settings = settings
-        self.info = LockInfo(os.getpid(), socket.gethostname(), time.time())
+        self.info = LockInfo(os.getpid(), _hostname(), time.time())
 
     def __enter__(self) -> IndexLock:
         self.acquire()

@@ -9,7 +9,6 @@ exit status 2) instead of failing every file of a batch.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ class DataFileError(Exception):
 
 def read_toml(path: Path, *tables: str) -> dict[str, Any]:
     """The TOML file at ``path``, which must hold each of ``tables`` at its top level."""
+    import tomllib  # here, not at the top: search imports this module for DataFileError alone
+
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)

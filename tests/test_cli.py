@@ -196,7 +196,8 @@ def test_help_lists_every_command_and_search_loads_only_its_own_module(tmp_path)
             "try:\n    cli(['--data-dir', sys.argv[1], 'search', 'violencia'])\n"
             "except SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.startswith('search_cli.commands_')))")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip().splitlines()[-1] == "['search_cli.commands_search']"
 
 
