@@ -310,3 +310,16 @@ def test_a_snippets_fragments_never_repeat_text() -> None:
         assert snippet.count("**violencia**") == 2, (n, snippet)
         joined += "…" not in snippet
     assert joined > 0
+
+
+@pytest.mark.parametrize("text", [
+    "Prevención de la VIOLENCIA juvenil en São Paulo, Québec y Montréal",
+    "“Plan Seguro” – Fase II… Ñandú, œuvre, Æther, straße, İstanbul",
+    "plain ascii text only", "", "Ελληνικά και русский текст, 中文",
+])
+def test_snippet_folding_is_lowercase_without_accents_at_the_same_offsets(text: str) -> None:
+    from whoosh.support.charset import accent_map
+
+    from index.snippets import _fold_text
+
+    assert _fold_text(text) == text.lower().translate(accent_map)
