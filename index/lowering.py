@@ -10,7 +10,7 @@ refused when they would need a leading wildcard or expand to too many words.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from whoosh import query
@@ -27,19 +27,35 @@ FOLDED_FIELDS = ("title", "body")
 NOTHING = query.Term("id", "\x00")  # matches no document (a NullQuery would vanish in And)
 
 
+_ANALYZED_MAX = 100_000  # (field, text) pairs kept per opened index before the memo starts again
+
+
 @dataclass(frozen=True, slots=True)
 class Lowering:
-    """What lowering needs: the reader, limits and the facet labels."""
+    """What lowering needs: the reader, limits and the facet labels; and the opened index's memo of
+    analyzed words (a field's analyzer costs ~30 us a call, and a query's words are analyzed under
+    several fields and forms, again by the next query that shares them)."""
 
     reader: IndexReader
     settings: IndexSettings
     labels: Mapping[str, Mapping[str, str]]  # facet field -> folded value -> label
+    analyzed: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def tokens(self, field: str, text: str) -> tuple[str, ...]:
+        """`text` as the field's analyzer indexes it (query mode)."""
+        key = (field, text)
+        found = self.analyzed.get(key)
+        if found is None:
+            found = tuple(t.text for t in self.reader.schema[field].analyzer(text, mode="query"))
+            if len(self.analyzed) >= _ANALYZED_MAX:
+                self.analyzed.clear()
+            self.analyzed[key] = found
+        return found
 
     def field_query(self, field: str, text: str, boost: float = 1.0,
                     slop: int = 1) -> query.Query | None:
         """`text` analyzed by the field's analyzer: None, a Term, or a Phrase."""
-        analyzer = self.reader.schema[field].analyzer
-        tokens = [t.text for t in analyzer(text, mode="query")]
+        tokens = list(self.tokens(field, text))
         if not tokens:
             return None
         if len(tokens) == 1:
@@ -49,10 +65,9 @@ class Lowering:
     def stem_query(self, field: str, word: str) -> query.Query | None:
         """A word in a stemmed field, OR-ed with the stems of its singular/plural forms."""
         lang = field.rsplit("_", 1)[-1]
-        analyzer = self.reader.schema[field].analyzer
         stems: dict[str, None] = {}
         for form in (word, *sorted(word_keys(word)), *sorted(plural_forms(word, lang))):
-            tokens = [t.text for t in analyzer(form, mode="query")]
+            tokens = self.tokens(field, form)
             if len(tokens) > 1:
                 return self.field_query(field, word)
             stems.update(dict.fromkeys(tokens))
@@ -61,7 +76,7 @@ class Lowering:
 
     def pairs_query(self, lang: str, text: str) -> query.Query | None:
         """A phrase in one language: And of its consecutive stemmed word pairs."""
-        tokens = [t.text for t in self.reader.schema[STEM_FIELDS[lang]].analyzer(text, mode="query")]
+        tokens = self.tokens(STEM_FIELDS[lang], text)
         if len(tokens) < 2:
             return query.Term(STEM_FIELDS[lang], tokens[0]) if tokens else None
         pairs = [query.Term(PAIR_FIELDS[lang], a + PAIR_SEP + b)

@@ -41,6 +41,7 @@ class OpenIndex:
     # dictionary (the taxonomy changed) starts another cache.
     lowered_translations: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     translations_dictionary: Any = None
+    analyzed: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # lowering.Lowering's
 
     def sort_key(self, order: str) -> array:  # type: ignore[type-arg]
         """docnum -> sort key for "date" or "country", computed once."""

@@ -185,7 +185,7 @@ def search(
     # the vocabulary is read from the index's cache when this process has none yet
     tree = translated(parsed, vocabulary(index_dir), settings) if translate else parsed
     opened = open_index(index_dir)
-    ctx = Lowering(opened.searcher.reader(), settings, opened.labels)
+    ctx = Lowering(opened.searcher.reader(), settings, opened.labels, opened.analyzed)
     lowered = lower(tree, ctx)
     _check_size(lowered, settings)
     allowed = _filter_docs(opened, filters)
@@ -265,7 +265,7 @@ def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str
     Lowered once per opened index and concept (``OpenIndex.lowered_translations``)."""
     reader = opened.searcher.reader()
     analyzer = reader.schema[field].analyzer
-    ctx = Lowering(reader, DEFAULT_SETTINGS, opened.labels)
+    ctx = Lowering(reader, DEFAULT_SETTINGS, opened.labels, opened.analyzed)
     if opened.translations_dictionary is not dictionary:
         opened.lowered_translations, opened.translations_dictionary = {}, dictionary
     cache = opened.lowered_translations

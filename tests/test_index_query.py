@@ -385,3 +385,28 @@ def test_a_word_spelled_alike_in_several_languages_still_brings_their_other_name
     prison = str(expand(QueryParser("text", None, group=OrGroup).parse("prison"), Dictionary([area]),
                         Weights(per_lang=2, boost=0.4)))
     assert "overcrowding" not in prison and "surpeupl" not in prison
+
+
+def test_words_analyzed_once_are_remembered_by_the_opened_index_with_the_same_results(
+        index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index import lowering
+    from index.opening import open_index
+
+    first = index.search(index_dir, "jóvenes violencia prisons")
+    memo = open_index(index_dir).analyzed
+    assert ("stem_es", "jovenes") in memo or ("stem_es", "jóvenes") in memo
+    assert memo[("stem_en", "prisons")] == ("prison",)
+    analyzed = []
+    real = lowering.Lowering.tokens
+
+    def counting(self: lowering.Lowering, field: str, text: str) -> tuple[str, ...]:
+        analyzed.append((field, text) not in self.analyzed)
+        return real(self, field, text)
+
+    monkeypatch.setattr(lowering.Lowering, "tokens", counting)
+    again = index.search(index_dir, "jóvenes violencia prisons")
+    assert analyzed and not any(analyzed)  # every word came from the memo
+    assert [(h.id, h.score) for h in again.hits] == [(h.id, h.score) for h in first.hits]
+    monkeypatch.setattr(lowering, "_ANALYZED_MAX", 0)  # a full memo starts again, results unchanged
+    third = index.search(index_dir, "jóvenes violencia prisons")
+    assert [h.id for h in third.hits] == [h.id for h in first.hits]
