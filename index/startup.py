@@ -10,7 +10,8 @@ and a ``variations`` that import the real ones if they are ever called, and a ``
 that computes once and keeps the value in the instance's ``__dict__``, as the package does for a
 plain (not async) method. The stand-ins are removed from ``sys.modules`` as soon as Whoosh is
 loaded, so any later import of those modules gets the real one; a module already imported is
-used as it is.
+used as it is. (This runs once, when ``index`` is first imported: at the start of the CLI and of
+the web server, before any thread that could import those modules meanwhile.)
 """
 
 from __future__ import annotations
