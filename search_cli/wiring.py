@@ -36,8 +36,11 @@ def refresh_index(catalog: Any, index_dir: Path, ids: list[str]) -> None:
     """Bring the index in step after a batch: update it, or build it whole when there is none yet
     (or it was built by an older version of the schema)."""
     import index
+    from index.vocabulary import ensure_cached
+
     state = index.index_status(index_dir).state
     if state in (index.IndexState.MISSING, index.IndexState.OUTDATED):
         index.build_index(records(catalog), index_dir)
     elif ids:
         index.update_sections(index_dir, records(catalog, ids))
+    ensure_cached(index_dir)  # the next search starts without re-reading the taxonomy

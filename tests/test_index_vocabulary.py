@@ -101,3 +101,28 @@ def test_a_broken_taxonomy_is_not_cached(index_dir: Path, monkeypatch: pytest.Mo
     result = _fresh_process_search(index_dir)
     assert "topics:" not in result.expanded_query  # the glossary alone, with a warning logged
     assert _cached(index_dir) == []
+
+
+def test_ensure_cached_writes_the_cache_the_next_search_reads(
+        index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _cached(index_dir) == []  # building the index alone writes none
+    assert vocab.ensure_cached(index_dir) and len(_cached(index_dir)) == 1
+    (cached,) = _cached(index_dir)
+    assert vocab.ensure_cached(index_dir) and _cached(index_dir) == [cached]  # there already
+
+    def no_taxonomy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the taxonomy was read although the cache holds it")
+
+    monkeypatch.setattr(classify.taxonomy, "load_taxonomy", no_taxonomy)
+    assert "topics:2.4" in _fresh_process_search(index_dir).expanded_query
+
+
+def test_ensure_cached_writes_nothing_for_a_broken_taxonomy_and_never_raises(
+        index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise classify.taxonomy.TaxonomyError("terms.es.tsv, line 12: duplicate term")
+
+    monkeypatch.setattr(classify.taxonomy, "load_taxonomy", broken)
+    assert not vocab.ensure_cached(index_dir) and _cached(index_dir) == []
+    monkeypatch.setattr(vocab, "digest", lambda: (_ for _ in ()).throw(OSError("unreadable glossary")))
+    assert not vocab.ensure_cached(index_dir)

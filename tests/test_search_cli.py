@@ -20,6 +20,8 @@ def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("search-data")
     result = CliRunner().invoke(cli, ["--data-dir", str(d), "ingest", str(CORPUS)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    # the ingest left the search vocabulary cached: the first search does not re-read the taxonomy
+    assert len(list((d / "index" / "vocabulary").glob("*.pickle"))) == 1
     return d
 
 
