@@ -263,9 +263,7 @@ def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str
     four leaves for one (a title and a stem field, two phrases a language) made a Portuguese
     campaign on domestic violence like ten English sections and none of Brazil's own.
     Lowered once per opened index and concept (``OpenIndex.lowered_translations``)."""
-    reader = opened.searcher.reader()
-    analyzer = reader.schema[field].analyzer
-    ctx = Lowering(reader, DEFAULT_SETTINGS, opened.labels, opened.analyzed)
+    ctx = Lowering(opened.searcher.reader(), DEFAULT_SETTINGS, opened.labels, opened.analyzed)
     if opened.translations_dictionary is not dictionary:
         opened.lowered_translations, opened.translations_dictionary = {}, dictionary
     cache = opened.lowered_translations
@@ -273,7 +271,7 @@ def _translated(opened: OpenIndex, text: str, dictionary: Dictionary, field: str
     for mention in mentions(content_words(text), dictionary):
         key = (field, mention.concepts, tuple(map(fold, mention.words)))
         if key not in cache:
-            stems = tuple(t.text for word in mention.words for t in analyzer(word, mode="query"))
+            stems = tuple(stem for word in mention.words for stem in ctx.tokens(field, word))
             cache[key] = (stems, _in_other_languages(mention, ctx))
         stems, translated = cache[key]
         weight = max((key_terms.get(stem, 0.0) for stem in stems), default=0.0)

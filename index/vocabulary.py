@@ -45,7 +45,7 @@ def vocabulary(index_dir: str | Path | None = None) -> Vocabulary:
     """The process's vocabulary: built on first use, or read from ``index_dir``'s cache."""
     with _lock:
         if not _current:
-            _current.append(_load(Path(index_dir) / CACHE_DIR if index_dir is not None else None))
+            _current.append(_load(index_dir))
         return _current[0]
 
 
@@ -55,50 +55,58 @@ def forget() -> None:
         _current.clear()
 
 
-def _load(cache_dir: Path | None) -> Vocabulary:
-    from index.translate import taxonomy_overridden
-
-    if cache_dir is None or taxonomy_overridden():
-        return build()[0]
-    try:
-        path = cache_dir / f"{digest()}.pickle"
-    except OSError as exc:  # a taxonomy file unreadable: build() reports it
-        log.debug("vocabulary cache not used: %s", exc)
-        return build()[0]
-    try:
-        with open(path, "rb") as f:
-            found = pickle.load(f)
-        if isinstance(found, Vocabulary):
-            return found
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a damaged or foreign file: build again and replace it
-        log.warning("vocabulary cache %s unreadable (%s); building it again", path, exc)
-    made, whole = build()
-    if whole:  # a taxonomy that failed to load is not cached: each search says so until it is fixed
-        _store(made, path)
-    return made
-
-
 def ensure_cached(index_dir: str | Path) -> bool:
     """Write ``index_dir``'s cache now when it is missing (the taxonomy or the glossary changed, or
     the index is new), so the first search after an ingest or a reindex does not pay for it (about
     0.25 s). Whether a cache is there now. Never raises: without a cache, search builds it."""
+    path = _cache_path(index_dir)
+    if path is None:
+        return False
+    if not path.is_file():
+        try:
+            _build_and_store(path)
+        except Exception as exc:  # a data file that cannot be read: the search reports it
+            log.debug("vocabulary cache not written: %s", exc)
+    return path.is_file()
+
+
+def _cache_path(index_dir: str | Path | None) -> Path | None:
+    """Where ``index_dir``'s cache of the current taxonomy and glossary is; None when there is no
+    cache to read or write (no index, a taxonomy set by ``translate.use_taxonomy``, or a file
+    unreadable: build() reports that one)."""
     from index.translate import taxonomy_overridden
 
-    if taxonomy_overridden():
-        return False
+    if index_dir is None or taxonomy_overridden():
+        return None
     try:
-        path = Path(index_dir) / CACHE_DIR / f"{digest()}.pickle"
-        if path.is_file():
-            return True
-        made, whole = build()
-    except Exception as exc:  # a data file that cannot be read: the search reports it
-        log.debug("vocabulary cache not written: %s", exc)
-        return False
-    if whole:
+        return Path(index_dir) / CACHE_DIR / f"{digest()}.pickle"
+    except OSError as exc:
+        log.debug("vocabulary cache not used: %s", exc)
+        return None
+
+
+def _load(index_dir: str | Path | None) -> Vocabulary:
+    path = _cache_path(index_dir)
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                found = pickle.load(f)
+            if isinstance(found, Vocabulary):
+                return found
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged or foreign file: build again and replace it
+            log.warning("vocabulary cache %s unreadable (%s); building it again", path, exc)
+    return _build_and_store(path)
+
+
+def _build_and_store(path: Path | None) -> Vocabulary:
+    """build(), written to ``path`` when there is one. A taxonomy that failed to load is not
+    cached: each search says so until it is fixed."""
+    made, whole = build()
+    if whole and path is not None:
         _store(made, path)
-    return path.is_file()
+    return made
 
 
 def build() -> tuple[Vocabulary, bool]:
