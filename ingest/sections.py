@@ -371,8 +371,9 @@ def _table_events(block: Block) -> Iterator[_Event]:
         if len(cells) > 1 and not label:  # the value goes on (e.g. over a page break)
             if name == "institution":  # its contact lines go on: "Teléfono/Fax: ..."
                 yield from _institution_events(value, page, opening=False)
-            else:
-                yield _Event("text", page, value=value, new_paragraph=not _goes_on(before, value))
+            else:  # a name is one line, whatever its next part starts with ("... y" / "Certificación ...")
+                yield _Event("text", page, value=value,
+                             new_paragraph=not (name in TITLE_FIELDS or _goes_on(before, value)))
             before = value
             continue
         if len(cells) == 1 or len(set(c for c in cells if c)) == 1:

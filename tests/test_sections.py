@@ -281,7 +281,8 @@ def test_table_rows_left_empty_and_continuations_that_look_like_labels():
     table = Block(kind="table", rows=(
         ("b. Information on Public Security Programs",),
         ("Member State:", "Trinidad and Tobago"),
-        ("Name of the program:", "Rebuilding Lives"),
+        ("Name of the program:", "Rebuilding Lives and"),
+        ("", "Second Chances"),  # the name goes on after a page break, capitalised
         ("Current or emerging\nthreats", "Homicide among young men and the"),
         ("", "situation of the prisons: 4,000 inmates on remand."),  # value goes on after a page break
         ("Evaluation", "Trainees are assessed by examination and practical"),
@@ -290,6 +291,7 @@ def test_table_rows_left_empty_and_continuations_that_look_like_labels():
         ("Other relevant\ninformation", ""),  # a row left empty is not text of the row before
     ))
     (section,) = split_sections(_doc(table, fmt=Format.PDF)).sections
+    assert section.title == "Rebuilding Lives and Second Chances"
     assert section.fields["threats"] == ("Homicide among young men and the "  # one sentence, one paragraph
                                          "situation of the prisons: 4,000 inmates on remand.")
     assert section.fields["evaluation"] == "Trainees are assessed by examination and practical exercises in the field."
