@@ -215,6 +215,21 @@ _TRAILING_PILLAR = re.compile(
     rf"|\s+[-–—]\s+({_PILLAR_WORD}\s*(?:[1-5]|[ivx]{{1,4}})\b.*)$", re.I)
 
 
+# A pillar named with its number in a sentence of the section: "The Government places it under
+# Pillar 1 of the Commitment ...", "Ce programme, qui relève des piliers 2 et 3, est ...".
+_PILLAR_NUMBER = r"(?:[1-5](?![\d.]\d)|(?:iv|v|i{1,3})\b)"
+_PILLAR_IN_PROSE = re.compile(
+    rf"\b{_PILLAR_WORD}\s*(?:n[°º.]?\s*)?{_PILLAR_NUMBER}"
+    rf"(?:\s*(?:,|&|\by\b|\be\b|\bet\b|\band\b)\s*(?:{_PILLAR_WORD}\s*)?{_PILLAR_NUMBER})*", re.I)
+
+
+def declared_in_prose(text: str) -> str:
+    """The first pillar a section's own text names by number ("piliers 2 et 3"), or "": a reply
+    written as prose has no "Corresponding MISPA pillar" field and says it in a sentence."""
+    m = _PILLAR_IN_PROSE.search(text)
+    return squash(m.group(0)) if m else ""
+
+
 def _split_declared(title: str) -> tuple[str, str]:
     """"Mediación escolar (Pilares 2 y 4)" -> ("Mediación escolar", "Pilares 2 y 4")."""
     m = _TRAILING_PILLAR.search(title)
@@ -440,13 +455,16 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     text = "\n\n".join(x for x in [title, *fields.values(), body] if x)
     if not text.strip():
         return None
+    declared = squash(fields.pop("declared_pillar", ""))  # a cell's wrapped lines, one line
+    if not declared and kind != SectionKind.PLAN:
+        declared = declared_in_prose(text[len(title):])
     pages = sorted(d.pages)
     return Section(
         kind=kind, title=title or squash(body[:80]), fields=fields, text=text, ordinal=ordinal,
         member_state_text=fields.pop("member_state", ""), institution=squash(institution),
         contact_person=squash(contact["contact_person"]), job_title=squash(contact["job_title"]),
         phone=squash(contact["phone"]), email=contact["email"],  # squashed with the "@" put back
-        declared_pillar=squash(fields.pop("declared_pillar", "")),  # a cell's wrapped lines, one line
+        declared_pillar=declared,
         page_start=pages[0] if pages else None, page_end=pages[-1] if pages else None,
     )
 

@@ -89,6 +89,21 @@ def test_a_heading_keeps_a_quote_that_closes_inside_its_title_and_reads_a_number
     assert [s.declared_pillar for s in result.sections] == ["", "1 - Gestión de la seguridad pública", ""]
 
 
+def test_a_section_written_as_prose_declares_its_pillar_in_a_sentence():
+    doc = _doc(H("Réponse d'Haïti"), P("Note."),
+               H("Programme : Sécurité dans les camps"),
+               P("Ce programme, qui relève des piliers 2 et 3, est mis en œuvre par la PNH."), P("Un."),
+               H("Good practice: Maritime Approaches"),
+               P("The Government places it under Pillar I of the Commitment to Public Security."),
+               H("Programa: Barrio Seguro (Pilar 4)"), P("Apoya el pilar 2 del Plan Nacional."),
+               H("Programa: Escuelas Seguras"), P("Uno de los cinco pilares del plan; el presupuesto de 2013."),
+               H("Programa: Plan 2.4"), P("Véase el pilar 2.4 y el Pilar 2013."))
+    assert [s.declared_pillar for s in split_sections(doc).sections] == [
+        "piliers 2 et 3", "Pillar I",
+        "Pilar 4",  # the heading's own declaration comes first
+        "", ""]  # no pillar number: "cinco pilares", an area code, a year
+
+
 def test_unquote_takes_off_only_the_quotes_around_a_title():
     from ingest.labels import unquote
 
