@@ -456,7 +456,7 @@ def _finalize(d: _Draft, ordinal: int) -> Section | None:
     if not text.strip():
         return None
     declared = squash(fields.pop("declared_pillar", ""))  # a cell's wrapped lines, one line
-    if not declared and kind != SectionKind.PLAN:
+    if "declared_pillar" not in d.fields and kind != SectionKind.PLAN:  # no such field, not one left empty
         declared = declared_in_prose(text[len(title):])
     pages = sorted(d.pages)
     return Section(

@@ -102,6 +102,11 @@ def test_a_section_written_as_prose_declares_its_pillar_in_a_sentence():
         "piliers 2 et 3", "Pillar I",
         "Pilar 4",  # the heading's own declaration comes first
         "", ""]  # no pillar number: "cinco pilares", an area code, a year
+    # A reply that has the field and leaves it empty declares nothing, whatever its text says.
+    doc = _doc(H("Respuesta"), P("Nota."), H("b. Información sobre Programas de Seguridad Pública"),
+               P("Nombre del programa: Barrio Seguro"), P("Pilar MISPA correspondiente:"),
+               P("Líneas de acción: el pilar 2 del Plan Nacional."))
+    assert [s.declared_pillar for s in split_sections(doc).sections] == [""]
 
 
 def test_unquote_takes_off_only_the_quotes_around_a_title():
