@@ -219,6 +219,27 @@ def test_facet_table_is_saved_beside_the_index(index_dir: Path) -> None:
     assert loaded.count(docs) == build_table(reader).count(docs)
 
 
+def test_facet_table_saved_with_other_groups_still_loads(index_dir: Path) -> None:
+    """A table written before facets.GROUPS changed is read with the groups it was saved with
+    (counts unchanged), not refused and rebuilt at every process start."""
+    from dataclasses import replace
+
+    from index import facets
+
+    gen = current_generation(index_dir)
+    reader = open_index(index_dir).searcher.reader()
+    table = facets.build_table(reader)
+    older = (("member_state", "kind", "language", "year"), ("pillars", "themes"))
+    size = reader.doc_count_all()
+    saved = replace(table, groups=tuple(facets._group(table.columns, fields, size) for fields in older))
+    facets.save_table(gen, saved)
+    loaded = facets.load_table(gen, reader.generation(), size)
+    assert loaded is not None
+    assert [g.fields for g in loaded.groups] == [tuple(f) for f in older]
+    docs = frozenset(range(0, size, 2))
+    assert loaded.count(docs) == table.count(docs)
+
+
 def test_hot_postings_match_whoosh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from index import hotpostings
     from index.docsets import read_postings
