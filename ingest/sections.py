@@ -345,14 +345,17 @@ def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
     ("... compromisos concretos de cada" / "institución: horarios de patrullaje, ...": the sentence
     wrapped before its colon; `before` is the line before when it was text, else ""). A name
     label followed by a whole sentence (`value`, with its wrapped lines) is prose
-    ("Enseignement tiré : la police ne peut ..."). OCR may lower a label's capital ("institución
+    ("Enseignement tiré : la police ne peut ..."), except a plan's: no sentence opens with "Name of
+    the Plan", and a plan's name often carries the act that approved it ("Plan Nacional ... 2019-2023,
+    aprobado por el Consejo Nacional ..."). OCR may lower a label's capital ("institución
     responsable:"), so a lower-case label after a field line or a finished sentence stays one.
     """
     if before and not before.endswith(_SENTENCE_ENDS) and m.label[:1].islower():
         return False
     if not m.value and not first and (len(m.label.split()) < 2 or not names_a_field(m.label)):
         return False
-    if m.field in TITLE_FIELDS and (len(value) > 160 or (value.endswith(".") and len(value) > 80)):
+    if m.field in TITLE_FIELDS and m.field != "title_plan" and (
+            len(value) > 160 or (value.endswith(".") and len(value) > 80)):
         return False
     return True
 

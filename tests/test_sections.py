@@ -338,6 +338,24 @@ def test_heading_run_into_a_paragraph_and_a_name_label_followed_by_prose():
     assert sections[2].fields["actions"].startswith("des comités locaux de médiation.\n\nEnseignement tiré : la police")
 
 
+def test_a_plan_name_that_carries_its_approving_act_is_still_the_plan_name():
+    # A plan's name runs on into the act that approved it, wrapped over lines: a long answer that
+    # ends with a period, which after any other name label would be prose (the test above).
+    doc = _doc(
+        P("I. Informação sobre o Plano de Segurança Pública\nEstado Membro: República Federativa do Brasil\n"
+          "Nome do plano: Plano Nacional de Segurança Pública e Defesa Social (PNSP) 2021-2030,\n"
+          "aprovado pelo Decreto nº 10.822, de 28 de setembro de 2021, em cumprimento à Lei nº\n"
+          "13.675/2018, que criou o Sistema Único de Segurança Pública (SUSP).\n"
+          "Período de implementação: de 2021 a 2030."),
+        fmt=Format.PDF,
+    )
+    plan, = split_sections(doc).sections
+    assert plan.kind == SectionKind.PLAN
+    assert plan.title.startswith("Plano Nacional de Segurança Pública e Defesa Social (PNSP) 2021-2030, aprovado")
+    assert plan.title.endswith("(SUSP).")
+    assert plan.fields["period"] == "de 2021 a 2030."
+
+
 def test_a_wrapped_line_of_prose_that_starts_like_a_label_stays_prose():
     # A narrative PDF wraps a sentence so that a line starts with "institución:" (the label
     # "Institución", written lower case): running text, not the start of an institution field.
