@@ -185,6 +185,22 @@ def test_pdf_table_cell_keeps_its_paragraphs_apart():
     assert _cell_text(cell[:2]) == "First paragraph that wraps\nonto a second line."
 
 
+def test_pdf_table_cell_joins_a_word_or_a_link_broken_over_lines():
+    from ingest.readers.pdf import _unwrapped
+
+    # col-2022-tablepdf: the cell wraps its link after a slash.
+    assert _unwrapped("https://www.policia.gov.co/participacion-ciudadana/\nfrentes-seguridad") == (
+        "https://www.policia.gov.co/participacion-ciudadana/frentes-seguridad")
+    assert _unwrapped("www.gob.ar/seguridad/\n2023/informe") == "www.gob.ar/seguridad/2023/informe"
+    assert _unwrapped("audiencia-de-\ncustodia") == "audiencia-de-custodia"
+    # A line after a link that ends with a slash is a new sentence when it starts in capitals;
+    # and a slash that ends no link breaks nothing.
+    assert _unwrapped("Ver www.gob.ar/seguridad/\nLos aportes privados") == (
+        "Ver www.gob.ar/seguridad/\nLos aportes privados")
+    assert _unwrapped("Ministerio de Seguridad/\nministerio del interior") == (
+        "Ministerio de Seguridad/\nministerio del interior")
+
+
 def test_docx_reads_tracked_insertions_and_content_controls(tmp_path):
     import docx
     from docx.oxml import OxmlElement

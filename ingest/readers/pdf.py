@@ -246,6 +246,14 @@ def _inside(word: dict[str, Any], bbox: tuple[float, float, float, float]) -> bo
 
 # A cell's line broken right after a hyphen ("2010-" / "2011", "audiencia-de-" / "custodia").
 _UNWRAP_HYPHEN = re.compile(r"(?<=\w)-\n(?=\w)")
+# A link broken after one of its slashes ("https://www.policia.gov.co/participacion-ciudadana/" /
+# "frentes-seguridad"): a path goes on in lower case or digits, a new sentence would not.
+_UNWRAP_LINK = re.compile(r"((?:https?://|www\.)[^\s/]+(?:/[^\s/]*)*/)\n(?=[a-z0-9_%~-])")
+
+
+def _unwrapped(text: str) -> str:
+    """A cell's text with the lines a word or a link was broken over joined again."""
+    return _UNWRAP_LINK.sub(r"\1", _UNWRAP_HYPHEN.sub("-", text))
 
 
 def _table_rows(table: Any, words: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
@@ -265,7 +273,7 @@ def _rows_of(table: Any, text_of: Callable[[Any], str]) -> tuple[tuple[str, ...]
         reach = float("-inf")  # right edge of the last cell of this row
         for x, cell in zip(_column_starts(table), row.cells, strict=True):
             if cell is not None:
-                texts.append(_UNWRAP_HYPHEN.sub("-", text_of(cell)))
+                texts.append(_unwrapped(text_of(cell)))
                 reach = cell[2]
             elif x >= reach - 1.0:  # no cell of this row covers the column: one from above does
                 texts.append("")
