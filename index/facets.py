@@ -32,8 +32,9 @@ LENGTH_KINDS = ("title", "body", "stem")
 # Facets counted together: one Counter pass per group instead of one per facet, then each joint
 # value present is spread over its facets in Python. That pays only while a group has few joint
 # values: kind x language x year has ~160 at 10,000 sections, but with member_state added 1,330,
-# whose spreading cost more than the pass it saved (bench/search.py: facets 30-40% slower at
-# 10,000 and 100,000). A theme combination mostly fixes its pillars, so those two stay together.
+# whose spreading cost more than the pass it saved (count() timed on bench/search.py's 10,000-section
+# index and on its table tiled to 100,000: 20-35% slower, session 22). A theme combination mostly
+# fixes its pillars, so those two stay together.
 GROUPS = (("kind", "language", "year"), ("member_state",), ("pillars", "themes"))
 
 
@@ -202,7 +203,8 @@ def load_table(gen_dir: Path, generation: int, doc_count_all: int) -> FacetTable
     except (OSError, ValueError):
         return None
     # The groups are the file's own: a table saved with other GROUPS still loads and counts right.
-    expected = (4 * (len(FACET_FIELDS) + 1 + len(header.get("groups", ()))) + 2 * len(LENGTH_KINDS)) * doc_count_all
+    n_groups = len(header.get("groups", ()))
+    expected = (4 * (len(FACET_FIELDS) + 1 + n_groups) + 2 * len(LENGTH_KINDS)) * doc_count_all
     if header.get("doc_count_all") != doc_count_all or len(payload) != expected:
         return None
     columns: dict[str, FacetColumn] = {}
