@@ -83,17 +83,20 @@ def summary(results: list[AreaRecall], lang: str) -> str:
     found, wanted = sum(r.found for r in mine), sum(r.wanted for r in mine)
     depths = {r.depth for r in mine}
     top = f"top {depths.pop()}" if len(depths) == 1 else "top max(10, n + 2)"
-    held = sum(min(r.wanted, r.depth) for r in mine)
     return (f"{lang}: {sum(r.met for r in mine)}/{len(mine)} areas with >= 80% of their gold sections"
             f" in the {top} ({sum(r.met_capped for r in mine)}/{len(mine)} with >= 80% of min(n, depth));"
             f" overall {found}/{wanted} = {found / max(1, wanted):.2f},"
-            f" {found}/{held} = {capped_share(mine):.2f} of what the tops can hold")
+            f" {found}/{_held(mine)} = {capped_share(mine):.2f} of what the tops can hold")
+
+
+def _held(results: list[AreaRecall]) -> int:
+    """How many gold sections the tops could hold: the sum of min(n, depth)."""
+    return sum(min(r.wanted, r.depth) for r in results)
 
 
 def capped_share(results: list[AreaRecall]) -> float:
-    """Gold sections found over the sum of min(n, depth): the share of what the tops could hold."""
-    held = sum(min(r.wanted, r.depth) for r in results)
-    return sum(r.found for r in results) / max(1, held)
+    """Gold sections found over what the tops could hold."""
+    return sum(r.found for r in results) / max(1, _held(results))
 
 
 def main() -> None:

@@ -209,15 +209,16 @@ _FIRST_PLAN = re.compile(r"^(plan|plano|estrategia|strategie|strategy|politica|p
 # a pillar number, arabic or roman, then a dash or colon and the pillar's name; or, after a dash,
 # "— Pilar 1" / "- Pillars 2 and 4 (Prevention)".
 _PILLAR_WORD = r"(?:pilar|pillar|pilier|piliers|pilares|pillars)\b"
+_ROMAN_PILLAR = r"(?:iv|v|i{1,3})"  # I to V
 _TRAILING_PILLAR = re.compile(
     rf"\s*[(\[]\s*({_PILLAR_WORD}[^)\]]*"
-    r"|(?:[1-5]|i{1,3}|iv|v)\s*[-–—:]\s*[^\W\d_][^)\]]*)[)\]]\s*$"
+    rf"|(?:[1-5]|{_ROMAN_PILLAR})\s*[-–—:]\s*[^\W\d_][^)\]]*)[)\]]\s*$"
     rf"|\s+[-–—]\s+({_PILLAR_WORD}\s*(?:[1-5]|[ivx]{{1,4}})\b.*)$", re.I)
 
 
 # A pillar named with its number in a sentence of the section: "The Government places it under
 # Pillar 1 of the Commitment ...", "Ce programme, qui relève des piliers 2 et 3, est ...".
-_PILLAR_NUMBER = r"(?:[1-5](?![\d.]\d)|(?:iv|v|i{1,3})\b)"
+_PILLAR_NUMBER = rf"(?:[1-5](?![\d.]\d)|{_ROMAN_PILLAR}\b)"
 _PILLAR_IN_PROSE = re.compile(
     rf"\b{_PILLAR_WORD}\s*(?:n[°º.]?\s*)?{_PILLAR_NUMBER}"
     rf"(?:\s*(?:,|&|\by\b|\be\b|\bet\b|\band\b)\s*(?:{_PILLAR_WORD}\s*)?{_PILLAR_NUMBER})*", re.I)
@@ -354,7 +355,7 @@ def _plausible(m: LabelMatch, value: str, first: bool, before: str) -> bool:
         return False
     if not m.value and not first and (len(m.label.split()) < 2 or not names_a_field(m.label)):
         return False
-    if m.field in TITLE_FIELDS and m.field != "title_plan" and (
+    if TITLE_FIELDS.get(m.field) not in (None, SectionKind.PLAN) and (
             len(value) > 160 or (value.endswith(".") and len(value) > 80)):
         return False
     return True
