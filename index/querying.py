@@ -26,7 +26,7 @@ from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, OrGroup, QueryPars
 from index.errors import QuerySyntaxError
 from index.schema import _WORDS, FACET_FIELDS, all_stopwords
 from index.settings import IndexSettings
-from index.translate import DEFAULT_FIELD, fold, typed_side_by_side
+from index.translate import DEFAULT_FIELD, Either, SideBySide, fold, typed_side_by_side
 
 ALIASES = {"pillars": ["pillar"], "themes": ["theme"], "member_state": ["country"],
            "language": ["lang"], DEFAULT_FIELD: ["all"]}
@@ -49,9 +49,10 @@ def _with_requirements(q: query.Query) -> query.Query:
             required.append(k)
         else:
             optional.append(k)
+    optional = _around_or(optional)
     if not negated and not required:
-        return q
-    parts = [query.Or(optional, boost=q.boost) if len(optional) > 1 else optional[0]] if optional else []
+        return type(q)(optional, boost=q.boost)
+    parts = [type(q)(optional, boost=q.boost) if len(optional) > 1 else optional[0]] if optional else []
     parts += required
     if not parts:
         return query.And([query.Not(n) for n in negated])
@@ -59,6 +60,27 @@ def _with_requirements(q: query.Query) -> query.Query:
     for n in negated:
         kept = query.AndNot(kept, n)
     return kept
+
+
+def _around_or(words: list[query.Query]) -> list[query.Query]:
+    """Words typed beside an explicit OR go with its nearest alternative, as one reads them:
+    "violencia doméstica OR trata de personas" is (violencia doméstica) OR (trata de personas),
+    not violencia, (doméstica OR trata), personas as Whoosh's precedence has it. The words may
+    then name a concept together on either side, never across the OR ("police OR training" is not
+    the concept "police training"). No match changes (words side by side are alternatives too).
+    An OR in parentheses stays as typed: its group is a SideBySide of its own."""
+    if not any(type(w) is query.Or for w in words) or len(words) == 1:
+        return words
+    segments: list[list[query.Query]] = [[]]
+    for w in words:
+        if type(w) is query.Or:
+            first, *middle, last = w.subqueries
+            segments[-1].append(first)
+            segments += [[m] for m in middle]
+            segments.append([last])
+        else:
+            segments[-1].append(w)
+    return [Either([s[0] if len(s) == 1 else SideBySide(s) for s in segments if s])]
 
 
 def side_by_side(q: query.Query) -> query.Or | None:
@@ -71,7 +93,10 @@ def side_by_side(q: query.Query) -> query.Or | None:
 
 
 class _SideBySide(OrGroup):
-    """The implicit group of words typed without an operator (see _with_requirements)."""
+    """The implicit group of words typed without an operator (see _with_requirements): a
+    translate.SideBySide, which an explicit OR is not."""
+
+    qclass = SideBySide
 
     def query(self, parser: QueryParser) -> query.Query:
         return _with_requirements(super().query(parser))

@@ -34,7 +34,7 @@ from index.ranking import Ranker, area_score
 from index.schema import PAIR_FIELDS, PAIR_SEP, STEM_FIELDS, TOPIC_FIELD, TOPIC_SCALE
 from index.settings import DEFAULT_SETTINGS, IndexSettings
 from index.snippets import make_snippet, terms_by_field
-from index.topics import add_topics, free_words
+from index.topics import add_topics, word_runs
 from index.translate import (
     DEFAULT_FIELD,
     Dictionary,
@@ -151,12 +151,12 @@ def translated(parsed: wq.Query, known: Any, settings: IndexSettings = DEFAULT_S
     names ranks its sections with the whole topic boost and brings the area's heaviest terms in
     the other languages; named by one of its terms only, half the boost (term_topic_share) and
     only that term's cognates (translate.translations)."""
-    words = free_words(parsed)
-    named = frozenset(known.namer.topics(words))
+    runs = word_runs(parsed)
+    named = frozenset(a for words in runs for a in known.namer.topics(words))
     tree = expand(parsed, known.dictionary, Weights(settings.expansions_per_language, settings.expansion_boost),
                   named)
     if settings.topic_boost:
-        codes = known.finder.topics(words)
+        codes = list(dict.fromkeys(a for words in runs for a in known.finder.topics(words)))
         whole = bool(named.intersection(codes))
         share = 1.0 if whole else settings.term_topic_share
         tree = add_topics(tree, codes, settings.topic_boost * share, settings.pillar_boost * share, match=whole)

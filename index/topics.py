@@ -30,7 +30,8 @@ from typing import Any
 from whoosh import query
 
 from index.schema import LANGUAGES, PILLAR_FIELD, THEME_FIELD, TOPIC_FIELD, stemming_analyzer
-from index.translate import DEFAULT_FIELD, content_words, search_terms, typed_side_by_side, word_keys
+from index.translate import (DEFAULT_FIELD, SideBySide, content_words, search_terms, typed_side_by_side,
+                             word_keys)
 
 MIN_COVERAGE = 0.5  # share of the query's content words an area's phrase must account for
 
@@ -134,6 +135,24 @@ def free_words(q: query.Query) -> list[str]:
     if isinstance(q, query.AndNot):
         return free_words(q.a)
     return [w for child in q.children() for w in free_words(child)]
+
+
+def word_runs(q: query.Query) -> list[list[str]]:
+    """The query's free words (``free_words``) in the runs that may name a topic together: the
+    alternatives of an explicit OR apart ("police OR training" names no topic that "police
+    training" does), the rest in one run."""
+    if isinstance(q, query.Not):
+        return []
+    if isinstance(q, query.AndNot):
+        return word_runs(q.a)
+    if isinstance(q, (query.Term, query.Phrase)):
+        words = free_words(q)
+        return [words] if words else []
+    runs = [word_runs(child) for child in q.children()]
+    if (isinstance(q, query.Or) and not isinstance(q, SideBySide)) or any(len(r) > 1 for r in runs):
+        return [run for child in runs for run in child]
+    joined = [w for child in runs for run in child for w in run]
+    return [joined] if joined else []
 
 
 def add_topics(q: query.Query, codes: Sequence[str], boost: float, pillar_boost: float = 0.0,

@@ -303,6 +303,18 @@ class Alternatives(query.Or):
     (title words are shared) twice as high as one saying "violencia"."""
 
 
+class SideBySide(query.Or):
+    """The words typed side by side, without an operator: "police training". Only these may
+    name a concept together; with an explicit operator ("police OR training") each word is its
+    own alternative, translated alone. (The query parser's implicit group builds this class.)"""
+
+
+class Either(query.Or):
+    """An explicit OR between runs of words typed side by side (querying._around_or): its own
+    class, so that Whoosh's normalize does not merge the runs into one, as it merges an Or's
+    children of its class."""
+
+
 def typed_side_by_side(q: query.Query) -> bool:
     """Whether ``q`` is the OR of the groups typed side by side, not one group's Alternatives."""
     return isinstance(q, query.Or) and not isinstance(q, Alternatives)
@@ -375,7 +387,10 @@ def expand(q: query.Query, d: Dictionary, weights: Weights | None = None,
             j = i
             while j < len(kids) and _is_free_term(kids[j]):
                 j += 1
-            if j > i:
+            if j > i and isinstance(q, query.Or) and not isinstance(q, SideBySide):  # "a OR b"
+                out.extend(_expand_run([kid], d, w, False, named)[0] for kid in kids[i:j])
+                i = j
+            elif j > i:
                 out.extend(_expand_run(kids[i:j], d, w, isinstance(q, query.And), named))
                 i = j
             else:

@@ -7,9 +7,16 @@ from typing import Any
 
 import pytest
 from fake_taxonomy import FakeTaxonomy, FakeTerm
+from whoosh.qparser import OrGroup
 
 import index
-from index.translate import Dictionary, default_dictionary, load_glossary, use_taxonomy, word_keys
+from index.translate import Dictionary, SideBySide, default_dictionary, load_glossary, use_taxonomy, word_keys
+
+
+class SideBySideGroup(OrGroup):
+    """Words typed side by side, as mispa's query parser groups them (an explicit OR is a plain Or)."""
+
+    qclass = SideBySide
 
 
 TAXONOMY = FakeTaxonomy((
@@ -166,6 +173,40 @@ def test_quoted_phrase_expands_too(index_dir: Path) -> None:
     assert '"penitentiary system" OR (sistema penitenciario)^0.4' in result.expanded_query
 
 
+def test_an_explicit_or_is_not_read_as_one_concept(index_dir: Path) -> None:
+    together = index.search(index_dir, "domestic violence")
+    apart = index.search(index_dir, "domestic OR violence")
+    assert "(violencia intrafamiliar)^0.4" in together.expanded_query
+    assert "topics:2.4" in together.expanded_query
+    assert "violencia intrafamiliar" not in apart.expanded_query  # the concept needs both words
+    assert "topics:2.4" not in apart.expanded_query
+
+
+@pytest.mark.parametrize("typed,runs", [
+    ("police training", [["police", "training"]]),
+    ("police OR training", [["police"], ["training"]]),
+    ("violencia doméstica OR trata de personas", [["violencia", "doméstica"], ["trata", "personas"]]),
+    ("police training OR prison", [["police", "training"], ["prison"]]),
+    ("(police OR training) youth", [["police"], ["training"], ["youth"]]),
+    ("police AND training", [["police", "training"]]),
+    ("domestic violence OR trafficking country:peru NOT robbery",
+     [["domestic", "violence"], ["trafficking"]]),
+])
+def test_words_beside_an_or_go_with_its_nearest_alternative(typed: str, runs: list[list[str]]) -> None:
+    from index.querying import parse
+    from index.settings import DEFAULT_SETTINGS
+    from index.topics import word_runs
+
+    assert word_runs(parse(typed, DEFAULT_SETTINGS)) == runs
+
+
+def test_the_phrases_either_side_of_an_or_each_bring_their_translations(index_dir: Path) -> None:
+    result = index.search(index_dir, "violencia doméstica OR sistema penitenciario")
+    assert {"en-dv", "pt-penit"} <= ids(result)
+    assert "(domestic violence)^0.4" in result.expanded_query
+    assert "(penitentiary system)^0.4" in result.expanded_query
+
+
 def test_an_expansion_prefers_the_areas_phrases_that_share_the_querys_roots() -> None:
     from index.translate import Concept, Weights, expand
     from whoosh.qparser import QueryParser
@@ -185,11 +226,11 @@ def test_an_expansion_prefers_the_areas_phrases_that_share_the_querys_roots() ->
 
 def test_words_of_one_concept_side_by_side_count_whole_or_at_part_weight() -> None:
     from index.translate import Concept, Weights, expand
-    from whoosh.qparser import OrGroup, QueryParser
+    from whoosh.qparser import QueryParser
 
     glossary = Concept("glossary", {"en": ("drug trafficking",), "es": ("narcotráfico",)})
     drug = Concept("glossary", {"en": ("drug",), "es": ("droga",)})
-    q = QueryParser("text", None, group=OrGroup).parse("drug trafficking")
+    q = QueryParser("text", None, group=SideBySideGroup).parse("drug trafficking")
     # each word also brings its own translations, at part weight too: 0.5 x 0.4
     assert str(expand(q, Dictionary([glossary, drug]), Weights(per_lang=2, boost=0.4, part=0.5))) == \
         ('((text:"drug trafficking" OR text:drug^0.5 OR text:trafficking^0.5 OR text@es:droga^0.2'
@@ -200,12 +241,12 @@ def test_a_words_own_translations_come_from_the_glossary_not_from_an_areas_terms
     """"no violencia" (a term of 4.4) is "violencia" once its stop word is left out; it is not a
     translation of the word "violencia" in "violencia doméstica"."""
     from index.translate import Concept, Weights, expand
-    from whoosh.qparser import OrGroup, QueryParser
+    from whoosh.qparser import QueryParser
 
     concepts = [Concept("taxonomy:2.4", {"es": ("violencia doméstica",), "en": ("domestic violence",)}),
                 Concept("taxonomy:4.4", {"es": ("no violencia",), "en": ("non-violence",)}),
                 Concept("glossary", {"es": ("violencia",), "en": ("violence",)})]
-    q = QueryParser("text", None, group=OrGroup).parse("violencia doméstica")
+    q = QueryParser("text", None, group=SideBySideGroup).parse("violencia doméstica")
     expanded = str(expand(q, Dictionary(concepts), Weights(per_lang=2, boost=0.4, part=0.5)))
     assert 'text@en:violence^0.2' in expanded and 'text@en:"domestic violence"' in expanded
     assert "non" not in expanded
@@ -359,9 +400,10 @@ def test_the_glossary_knows_the_other_names_of_a_thing(typed: str, wanted: tuple
     """Words staff type that once found nothing in the other languages (cibercrimen: no result at
     all, and a did-you-mean)."""
     from index.translate import expand
-    from whoosh.qparser import OrGroup, QueryParser
+    from whoosh.qparser import QueryParser
 
-    expanded = str(expand(QueryParser("text", None, group=OrGroup).parse(typed), default_dictionary()))
+    typed_query = QueryParser("text", None, group=SideBySideGroup).parse(typed)
+    expanded = str(expand(typed_query, default_dictionary()))
     for term in wanted:
         assert term in expanded, expanded
 
@@ -372,17 +414,17 @@ def test_a_word_spelled_alike_in_several_languages_still_brings_their_other_name
     ("cannabis" found 11 sections of the corpus, "marihuana" 41). An area's terms spelled alike
     are still not each other's synonyms."""
     from index.translate import Concept, Weights, expand
-    from whoosh.qparser import OrGroup, QueryParser
+    from whoosh.qparser import QueryParser
 
     row = Concept("glossary", {"en": ("cannabis", "marijuana"), "es": ("cannabis", "marihuana"),
                                "fr": ("cannabis",), "pt": ("maconha",)})
     area = Concept("taxonomy:1.4", {"en": ("prison", "prison overcrowding"), "fr": ("prison", "prisons surpeuplées")})
-    q = QueryParser("text", None, group=OrGroup).parse("cannabis")
+    q = QueryParser("text", None, group=SideBySideGroup).parse("cannabis")
     expanded = str(expand(q, Dictionary([row]), Weights(per_lang=2, boost=0.4)))
     for term in ("text@en:marijuana", "text@es:marihuana", "text@pt:maconha"):
         assert term in expanded, expanded
     assert "text@fr" not in expanded and "@en:cannabis" not in expanded  # not the typed word again
-    prison = str(expand(QueryParser("text", None, group=OrGroup).parse("prison"), Dictionary([area]),
+    prison = str(expand(QueryParser("text", None, group=SideBySideGroup).parse("prison"), Dictionary([area]),
                         Weights(per_lang=2, boost=0.4)))
     assert "overcrowding" not in prison and "surpeupl" not in prison
 
